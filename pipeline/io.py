@@ -1,0 +1,161 @@
+"""Everything that touches files: reading inputs, writing outputs.
+
+Stages never read or write files themselves; the runner and the CLI call
+these functions at the edges.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import astuple
+from pathlib import Path
+from typing import Any
+
+from charset_normalizer import from_bytes
+
+from pipeline.kb import KnowledgeBase
+from pipeline.records import Article, ReadError, column_names
+from pipeline.stages.clean import BoilerplateRules
+
+# ------------------------------------------------------------------ inputs
+
+
+def find_inputs(paths: Iterable[str | Path], extensions: Iterable[str]) -> Iterator[Path | ReadError]:
+    """Expand files and folders (recursively) into input files, sorted.
+
+    A path that does not exist is reported as a ReadError, not raised.
+    """
+    wanted = tuple(e.lower() for e in extensions)
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = [p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(wanted)]
+            yield from sorted(found)
+        elif path.is_file():
+            yield path
+        else:
+            yield ReadError(str(path), "no such file or folder")
+
+
+def read_articles(paths: Iterable[str | Path], extensions: Iterable[str]) -> Iterator[Article | ReadError]:
+    """Read every input file into Articles; unreadable ones become ReadErrors."""
+    seen: dict[str, int] = {}
+    for item in find_inputs(paths, extensions):
+        if isinstance(item, ReadError):
+            yield item
+            continue
+        try:
+            text = decode(item.read_bytes())
+        except (OSError, UnicodeError) as err:
+            yield ReadError(str(item), _problem(err))
+            continue
+        doc_id = _unique(item.stem, seen)
+        yield Article(doc_id=doc_id, source=str(item), title="", date="", url="", raw_text=text)
+
+
+def decode(data: bytes) -> str:
+    """Bytes of a French text -> str, NFC-normalised.
+
+    UTF-8 (with or without BOM) first; otherwise the encoding that
+    charset-normalizer finds most likely (cp1252, latin-1, UTF-16 ...).
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        best = from_bytes(data).best()
+        if best is None:
+            raise UnicodeError(f"not UTF-8 and no other text encoding fits (first bad byte at {err.start})") from err
+        text = str(best)
+    return unicodedata.normalize("NFC", text)
+
+
+def _unique(doc_id: str, seen: dict[str, int]) -> str:
+    seen[doc_id] = seen.get(doc_id, 0) + 1
+    return doc_id if seen[doc_id] == 1 else f"{doc_id}~{seen[doc_id]}"
+
+
+def _problem(err: BaseException) -> str:
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror.lower()
+    return str(err)
+
+
+# ----------------------------------------------------------------- outputs
+
+
+def write_records(path: Path, record_type: type, records: Iterable[Any]) -> int:
+    """Write dataclass records as a CSV table, atomically. Returns the row count."""
+    rows = 0
+
+    def write(f):
+        nonlocal rows
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(column_names(record_type))
+        for record in records:
+            writer.writerow(astuple(record))
+            rows += 1
+
+    atomic_write(path, write)
+    return rows
+
+
+def write_json(path: Path, data: Any) -> None:
+    atomic_write(path, lambda f: json.dump(data, f, ensure_ascii=False, indent=2, sort_keys=False))
+
+
+def atomic_write(path: Path, write, *, binary: bool = False) -> None:
+    """Call `write(file)` on a temporary file beside `path`, then rename it.
+
+    A run killed in the middle leaves the previous `path` as it was.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        mode = "wb" if binary else "w"
+        with os.fdopen(fd, mode, **({} if binary else {"encoding": "utf-8", "newline": ""})) as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ------------------------------------------------------ models/ data files
+
+KB_TABLES = ("entities", "aliases", "demonyms", "capitals", "seats", "roles", "role_words")
+
+
+def read_kb_tables(folder: Path) -> dict[str, list[dict[str, str]]]:
+    """The CSV tables of one knowledge-base folder, by file stem."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: knowledge-base folder not found")
+    tables = {}
+    for name in KB_TABLES:
+        path = folder / f"{name}.csv"
+        if path.is_file():
+            with open(path, encoding="utf-8", newline="") as f:
+                tables[name] = list(csv.DictReader(f))
+    return tables
+
+
+def read_kb(folders: Iterable[Path]) -> KnowledgeBase:
+    """Load a KnowledgeBase from folders of CSV files (later folders win)."""
+    return KnowledgeBase.from_tables(read_kb_tables(folder) for folder in folders)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise ValueError(f"{path}: cannot read rules: {err}") from err
+
+
+def read_boilerplate_rules(path: Path) -> BoilerplateRules:
+    data = read_toml(path)
+    return BoilerplateRules.from_lists(data.get("line_patterns", []), data.get("rubrics", []))

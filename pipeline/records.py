@@ -1,0 +1,203 @@
+"""Typed records passed between the stages.
+
+Every record is a frozen dataclass. The records written as CSV tables
+(`DocumentRow`, `Mention`, `Entity`, `Cooccurrence`, `Relation`, `BlockRow`)
+have one field per column: the CSV headers come from `dataclasses.fields`.
+
+Offsets (`start`, `end`, `raw_start`, `raw_end`) are always character offsets
+into `Article.raw_text`, the text of the input document as read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+# ---------------------------------------------------------------- ingest
+
+
+@dataclass(frozen=True)
+class Article:
+    """One input document as read from disk."""
+
+    doc_id: str
+    source: str
+    title: str
+    date: str
+    url: str
+    raw_text: str
+
+
+@dataclass(frozen=True)
+class ReadError:
+    """An input that could not be read (or a part of one)."""
+
+    source: str
+    problem: str
+
+
+# ----------------------------------------------------------------- clean
+
+
+@dataclass(frozen=True)
+class Block:
+    """A heading, paragraph, list item or caption of an article.
+
+    `text` has exactly the length of `raw_text[raw_start:raw_end]`: cleaning
+    only substitutes characters one for one (typographic apostrophes, no-break
+    spaces), so offset `i` in `text` is offset `raw_start + i` in the raw text.
+    """
+
+    kind: str
+    text: str
+    raw_start: int
+    raw_end: int
+
+
+@dataclass(frozen=True)
+class CleanArticle:
+    """An article split into content blocks, page furniture removed."""
+
+    article: Article
+    blocks: tuple[Block, ...]
+
+    @property
+    def doc_id(self) -> str:
+        return self.article.doc_id
+
+
+# -------------------------------------------------------------- annotate
+
+
+@dataclass(frozen=True)
+class Token:
+    """A token of the parsed text; `head` indexes the article's token list."""
+
+    start: int
+    end: int
+    text: str
+    lemma: str
+    pos: str
+    dep: str
+    head: int
+    sentence_id: int
+
+
+@dataclass(frozen=True)
+class Sentence:
+    sentence_id: int
+    block_id: int
+    start: int
+    end: int
+    token_start: int
+    token_end: int
+
+
+@dataclass(frozen=True)
+class NerSpan:
+    """A span found by the statistical NER model (token indices, end excl.)."""
+
+    token_start: int
+    token_end: int
+    label: str
+
+
+@dataclass(frozen=True)
+class AnnotatedArticle:
+    """What the neural model says about one article: the cached result."""
+
+    doc_id: str
+    sentences: tuple[Sentence, ...]
+    tokens: tuple[Token, ...]
+    entities: tuple[NerSpan, ...]
+
+
+# ------------------------------------------------------------------ link
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A mention of an entity, a row of mentions.csv."""
+
+    doc_id: str
+    sentence_id: int
+    start: int
+    end: int
+    text: str
+    label: str
+    entity_id: str
+    kind: str  # name | demonym | role
+    method: str  # kb | model | coref | cluster
+    refers_to: str  # entity id of the state a capital or seat stands for
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A canonical entity, a row of entities.csv."""
+
+    entity_id: str
+    name: str
+    type: str
+    wikidata: str
+    mentions: int
+    documents: int
+    aliases: str  # every surface form seen, "|"-joined, sorted
+
+
+# ---------------------------------------------------------------- relate
+
+
+@dataclass(frozen=True)
+class Cooccurrence:
+    """Two entities sharing windows (sentences by default); `source` < `target`."""
+
+    source: str
+    target: str
+    weight: int
+    documents: int
+    sentences: int
+    npmi: float
+
+
+@dataclass(frozen=True)
+class Relation:
+    doc_id: str
+    sentence_id: int
+    subject: str
+    predicate: str
+    object: str
+    negated: bool
+    evidence: str
+
+
+# ---------------------------------------------------------------- export
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    """A row of documents.csv: what happened to one input article."""
+
+    doc_id: str
+    source: str
+    title: str
+    date: str
+    url: str
+    chars: int
+    sentences: int
+    mentions: int
+    status: str
+
+
+@dataclass(frozen=True)
+class BlockRow:
+    """A row of blocks.csv: the content kept by cleaning, in raw offsets."""
+
+    doc_id: str
+    block_id: int
+    kind: str
+    start: int
+    end: int
+
+
+def column_names(record_type: type) -> list[str]:
+    """The CSV header of a record type, in field order."""
+    return [f.name for f in fields(record_type)]

@@ -1,0 +1,221 @@
+"""Clean stage: raw article text -> content blocks with raw offsets.
+
+Scraped news pages carry furniture (audio widgets, breadcrumbs, "PREV / NEXT"
+links, captions repeating the next heading, author blurbs). The stage splits
+the text into lines, drops the furniture, labels each remaining line as a
+heading, paragraph or list item, and normalises characters one for one so that
+every block offset maps straight back to the raw text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from pipeline.records import Article, Block, CleanArticle
+from pipeline.text import fold
+
+# Characters replaced one for one before NLP: typographic apostrophes and
+# quotes, no-break and other odd spaces. Length is kept, so offsets stay valid.
+_CHAR_MAP = str.maketrans(
+    {
+        "\u2019": "'",  # right single quotation mark (the French apostrophe)
+        "\u2018": "'",
+        "\u02bc": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u00a0": " ",  # no-break space
+        "\u202f": " ",  # narrow no-break space
+        "\u2009": " ",
+        "\u2007": " ",
+        "\u200b": " ",  # zero-width space
+        "\t": " ",
+    }
+)
+_BULLET = re.compile(r"^[•·▪◦●■\-–—*]\s+")
+_SENTENCE_END = re.compile(r"[.!?…»\"')]\s*$")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+# Words shorter than this (du, de, en, sur) do not decide whether a heading
+# is in Title Case.
+_TITLE_WORDS_MIN = 4
+
+
+@dataclass(frozen=True)
+class BoilerplateRules:
+    """Editable furniture rules (see models/boilerplate.toml)."""
+
+    line_patterns: tuple[re.Pattern[str], ...]
+    rubrics: tuple[str, ...]
+
+    @classmethod
+    def from_lists(cls, line_patterns: Iterable[str], rubrics: Iterable[str]) -> BoilerplateRules:
+        compiled = []
+        for pattern in line_patterns:
+            try:
+                compiled.append(re.compile(pattern, re.IGNORECASE))
+            except re.error as err:
+                raise ValueError(f"boilerplate pattern {pattern!r} is not a valid regular expression: {err}") from err
+        # Longest rubric first, so "Politiques" wins over "Politique".
+        return cls(tuple(compiled), tuple(sorted(rubrics, key=len, reverse=True)))
+
+
+# ------------------------------------------------------------ str -> str
+
+
+def normalize_chars(text: str) -> str:
+    """Typographic apostrophes/quotes to ASCII, odd spaces to spaces; same length."""
+    return text.translate(_CHAR_MAP)
+
+
+def decapitalize_title_case(heading: str, proper: set[str]) -> str:
+    """Lowercase the Title-Case words of a heading that are not proper names.
+
+    "Une Coopération Militaire au Cœur des Discussions" -> "Une coopération
+    militaire au cœur des discussions". `proper` holds words seen capitalised
+    inside sentences of the same article: those keep their capital. The first
+    word keeps its capital. Headings that are not in Title Case are returned
+    unchanged. The result has the same length as the input.
+    """
+    words = list(_WORD.finditer(heading))
+    long_words = [m.group() for m in words[1:] if len(m.group()) >= _TITLE_WORDS_MIN]
+    if len(long_words) < 2 or sum(w[0].isupper() for w in long_words) < 0.6 * len(long_words):
+        return heading
+    chars = list(heading)
+    for m in words[1:]:
+        word = m.group()
+        if word[0].isupper() and not word.isupper() and _strip_elision(word) not in proper:
+            lowered = word[0].lower()
+            if len(lowered) == 1:
+                chars[m.start()] = lowered
+    return "".join(chars)
+
+
+def _strip_elision(word: str) -> str:
+    return re.sub(r"^[lLdDjJ]['’]", "", word)
+
+
+# ---------------------------------------------------------- line rules
+
+
+def is_furniture_line(line: str, rules: BoilerplateRules) -> bool:
+    """A line that one of the editable patterns calls page furniture."""
+    return any(p.fullmatch(line) for p in rules.line_patterns)
+
+
+def is_breadcrumb(line: str, rules: BoilerplateRules) -> bool:
+    """A line starting with a section name glued to a capitalised word
+    ("ActualitésInternational", "PolitiquesNouvelle visite ...")."""
+    for rubric in rules.rubrics:
+        if line.startswith(rubric):
+            rest = line[len(rubric) :]
+            if rest == "" or rest[0].isupper():
+                return True
+    return False
+
+
+def block_kind(line: str) -> str:
+    """heading, list_item or paragraph, from the shape of one line."""
+    if _BULLET.match(line):
+        return "list_item"
+    if len(line.split()) <= 20 and (line.endswith(("?", "!")) or not _SENTENCE_END.search(line)):
+        return "heading"
+    return "paragraph"
+
+
+def _content_words(line: str) -> set[str]:
+    return {fold(w) for w in _WORD.findall(normalize_chars(line)) if len(w) > 3}
+
+
+def repeats_heading(line: str, heading: str) -> bool:
+    """An image alt text or caption that repeats the heading after it."""
+    words = _content_words(line)
+    if not words or normalize_chars(line).strip() == normalize_chars(heading).strip():
+        return False
+    return len(words & _content_words(heading)) >= 0.75 * len(words)
+
+
+# ------------------------------------------------------------------ stage
+
+
+def split_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every non-blank line, surrounding spaces left out."""
+    spans = []
+    for m in re.finditer(r"[^\n]+", text):
+        line = m.group()
+        stripped = line.strip()
+        if stripped:
+            start = m.start() + (len(line) - len(line.lstrip()))
+            spans.append((start, start + len(stripped)))
+    return spans
+
+
+def clean(article: Article, rules: BoilerplateRules) -> CleanArticle:
+    """Split one article into content blocks, furniture removed."""
+    raw = article.raw_text.replace("\r", "\n") if "\r" in article.raw_text else article.raw_text
+    spans = split_lines(raw)
+    lines = [raw[s:e] for s, e in spans]
+    keep = [not is_furniture_line(normalize_chars(line), rules) for line in lines]
+    _drop_breadcrumbs(lines, keep, rules)
+    kinds = [block_kind(line) for line in lines]
+    _drop_repeated_captions(lines, kinds, keep)
+    _drop_trailing_furniture(lines, kinds, keep)
+
+    proper = _proper_words(line for line, k, kept in zip(lines, kinds, keep) if kept and k != "heading")
+    blocks = []
+    for (start, end), line, kind, kept in zip(spans, lines, kinds, keep):
+        if not kept:
+            continue
+        text = normalize_chars(line)
+        if kind == "heading":
+            text = decapitalize_title_case(text, proper)
+        blocks.append(Block(kind=kind, text=text, raw_start=start, raw_end=end))
+    return CleanArticle(article=article, blocks=tuple(blocks))
+
+
+def clean_all(articles: Iterable[Article], rules: BoilerplateRules) -> Iterator[CleanArticle]:
+    for article in articles:
+        yield clean(article, rules)
+
+
+def _drop_breadcrumbs(lines: list[str], keep: list[bool], rules: BoilerplateRules) -> None:
+    # Only the top of the page carries breadcrumbs.
+    for i, line in enumerate(lines[:4]):
+        if is_breadcrumb(line, rules):
+            keep[i] = False
+
+
+def _drop_repeated_captions(lines: list[str], kinds: list[str], keep: list[bool]) -> None:
+    # Alt text and caption of an illustration, both repeating the heading that
+    # follows them: at most two lines before a heading.
+    for i, kind in enumerate(kinds):
+        if kind != "heading" or not keep[i]:
+            continue
+        for j in (i - 1, i - 2):
+            if j >= 0 and keep[j] and kinds[j] != "list_item" and repeats_heading(lines[j], lines[i]):
+                keep[j] = False
+            else:
+                break
+
+
+def _drop_trailing_furniture(lines: list[str], kinds: list[str], keep: list[bool]) -> None:
+    # Short lines after the last paragraph: widget titles, link lists.
+    for i in range(len(lines) - 1, -1, -1):
+        if not keep[i]:
+            continue
+        if kinds[i] == "paragraph" or _SENTENCE_END.search(lines[i]):
+            break
+        keep[i] = False
+
+
+def _proper_words(paragraphs: Iterable[str]) -> set[str]:
+    """Words written with a capital inside a sentence (not first of it)."""
+    proper = set()
+    for text in paragraphs:
+        for m in _WORD.finditer(normalize_chars(text)):
+            word = m.group()
+            before = text[: m.start()].rstrip()
+            if word[0].isupper() and before and before[-1] not in '.!?:«"':
+                proper.add(_strip_elision(word))
+    return proper
