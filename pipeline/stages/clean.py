@@ -85,7 +85,7 @@ def decapitalize_title_case(heading: str, proper: set[str]) -> str:
     chars = list(heading)
     for m in words[1:]:
         word = m.group()
-        if word[0].isupper() and not word.isupper() and _strip_elision(word) not in proper:
+        if word[0].isupper() and not (len(word) > 1 and word.isupper()) and _strip_elision(word) not in proper:
             lowered = word[0].lower()
             if len(lowered) == 1:
                 chars[m.start()] = lowered

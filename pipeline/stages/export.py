@@ -75,6 +75,10 @@ def _write_graph(out_dir: Path, graph: nx.Graph) -> None:
     for name, writer in (("graph.graphml", nx.write_graphml), ("graph.gexf", nx.write_gexf)):
         buffer = _io.BytesIO()
         writer(graph, buffer)
-        atomic_write(out_dir / name, lambda f, data=buffer.getvalue(): f.write(data), binary=True)
+        _write_bytes(out_dir / name, buffer.getvalue())
     data = nx.node_link_data(graph, edges="edges")
     atomic_write(out_dir / "graph.json", lambda f: json.dump(data, f, ensure_ascii=False, indent=1))
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    atomic_write(path, lambda f: f.write(data), binary=True)

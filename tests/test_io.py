@@ -1,0 +1,63 @@
+from pathlib import Path
+
+import pytest
+
+from pipeline.io import atomic_write, decode, read_articles, write_records
+from pipeline.records import ReadError, Relation
+
+FRENCH = "L’Otan s’inquiète : « Poutine et Kim Jong-un se sont rencontrés à Pyongyang », déclare-t-il."
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        FRENCH.encode("utf-8"),
+        b"\xef\xbb\xbf" + FRENCH.encode("utf-8"),
+        FRENCH.replace("’", "'").encode("latin-1"),
+        FRENCH.encode("cp1252"),
+    ],
+    ids=["utf-8", "utf-8 BOM", "latin-1", "cp1252"],
+)
+def test_decode_french_in_common_encodings(data):
+    text = decode(data)
+    assert "Pyongyang" in text and "déclare" in text and "inquiète" in text
+    assert not text.startswith("\ufeff")
+
+
+def test_decode_normalises_to_nfc():
+    assert decode("Corée".encode("utf-8").replace(b"\xc3\xa9", b"e\xcc\x81")) == "Corée"
+
+
+def test_read_articles_reports_missing_paths_and_keeps_going(tmp_path):
+    (tmp_path / "a.txt").write_text("Bonjour Paris.", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.md").write_text("Bonjour Lyon.", encoding="utf-8")
+    (tmp_path / "ignored.png").write_bytes(b"\x89PNG")
+    items = list(read_articles([tmp_path, tmp_path / "missing.txt"], [".txt", ".md"]))
+    assert [i.doc_id for i in items if not isinstance(i, ReadError)] == ["a", "b"]
+    errors = [i for i in items if isinstance(i, ReadError)]
+    assert errors == [ReadError(str(tmp_path / "missing.txt"), "no such file or folder")]
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
+    path = tmp_path / "table.csv"
+    path.write_text("old", encoding="utf-8")
+
+    def fail(f):
+        f.write("half")
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(path, fail)
+    assert path.read_text(encoding="utf-8") == "old"
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_write_records_header_comes_from_the_record(tmp_path):
+    path = tmp_path / "relations.csv"
+    n = write_records(path, Relation, [Relation("d", 0, "Q1", "MEET", "Q2", False, "x, y")])
+    assert n == 1
+    assert Path(path).read_text(encoding="utf-8").splitlines() == [
+        "doc_id,sentence_id,subject,predicate,object,negated,evidence",
+        'd,0,Q1,MEET,Q2,False,"x, y"',
+    ]
