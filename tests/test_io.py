@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.io import atomic_write, decode, read_articles, write_records
+from pipeline.io import atomic_write, read_articles, write_records
+from pipeline.stages.ingest import decode
 from pipeline.records import ReadError, Relation
 
 FRENCH = "L’Otan s’inquiète : « Poutine et Kim Jong-un se sont rencontrés à Pyongyang », déclare-t-il."
@@ -55,9 +56,9 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
 
 def test_write_records_header_comes_from_the_record(tmp_path):
     path = tmp_path / "relations.csv"
-    n = write_records(path, Relation, [Relation("d", 0, "Q1", "MEET", "Q2", False, "x, y")])
+    n = write_records(path, Relation, [Relation("d", 0, "Q1", "MEET", "rencontrer", "Q2", False, "x, y")])
     assert n == 1
     assert Path(path).read_text(encoding="utf-8").splitlines() == [
-        "doc_id,sentence_id,subject,predicate,object,negated,evidence",
-        'd,0,Q1,MEET,Q2,False,"x, y"',
+        "doc_id,sentence_id,subject,relation,predicate,object,negated,evidence",
+        'd,0,Q1,MEET,rencontrer,Q2,False,"x, y"',
     ]

@@ -1,0 +1,93 @@
+"""End to end on the five shipped articles: the real model, KB and files."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from tests.conftest import ARTICLES
+
+
+@pytest.fixture(scope="module")
+def out(shipped_run):
+    folder = shipped_run.out_dir
+    return {name: pd.read_csv(folder / f"{name}.csv", keep_default_na=False) for name in ("documents", "mentions", "entities", "cooccurrences")} | {"folder": folder}
+
+
+def test_every_output_file_is_written(out):
+    names = {p.name for p in out["folder"].iterdir()}
+    assert {"documents.csv", "mentions.csv", "entities.csv", "cooccurrences.csv", "relations.csv", "graph.graphml", "graph.gexf", "graph.json", "run.json"} <= names
+    run_info = json.loads((out["folder"] / "run.json").read_text(encoding="utf-8"))
+    assert run_info["counts"]["articles"] == 5
+    assert set(run_info["timings"]) >= {"annotate", "link", "relate", "export"}
+
+
+def test_documents_table(out):
+    docs = out["documents"]
+    assert list(docs.columns) == ["doc_id", "source", "title", "date", "url", "chars", "sentences", "mentions", "status"]
+    assert len(docs) == 5 and set(docs["status"]) == {"ok"}
+    assert (docs["mentions"] > 0).all()
+
+
+def test_mention_offsets_index_the_original_file_text(out):
+    mentions = out["mentions"]
+    assert len(mentions) > 200
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in ARTICLES.glob("*.txt")}
+    for m in mentions.itertuples():
+        assert texts[m.doc_id][m.start : m.end] == m.text
+        assert "\n" not in m.text
+
+
+@pytest.mark.parametrize(
+    "name, type_",
+    [
+        ("Vladimir Poutine", "PER"),
+        ("Kim Jong-un", "PER"),
+        ("Kim Jong-il", "PER"),
+        ("Otan", "ORG"),
+        ("Kremlin", "ORG"),
+        ("Corée du Nord", "STATE"),
+        ("Russie", "STATE"),
+    ],
+)
+def test_one_entity_row_per_canonical_entity(out, name, type_):
+    rows = out["entities"][out["entities"]["name"] == name]
+    assert len(rows) == 1, rows
+    assert rows["type"].iloc[0] == type_
+
+
+def test_variants_link_to_one_entity(out):
+    entities = out["entities"].set_index("name")
+    assert {"Poutine", "Vladimir Poutine"} <= set(entities.loc["Vladimir Poutine", "aliases"].split("|"))
+    assert {"Kim Jong Un", "Kim Jong-un"} <= set(entities.loc["Kim Jong-un", "aliases"].split("|"))
+    assert entities.loc["Kim Jong-il", "entity_id"] != entities.loc["Kim Jong-un", "entity_id"]
+
+
+def test_no_entity_from_page_furniture(out):
+    furniture = ("Trinity", "Audio", "Comments", "PREV", "NEXT", "top of page", "bottom of page", "RÉSERVÉS")
+    for alias in out["entities"]["aliases"]:
+        assert not any(word in alias for word in furniture), alias
+
+
+def test_poutine_kim_edge_weight_is_the_number_of_shared_sentences(out):
+    entities = out["entities"].set_index("name")["entity_id"]
+    poutine, kim = entities["Vladimir Poutine"], entities["Kim Jong-un"]
+    m = out["mentions"]
+    sentences = m.groupby(["doc_id", "sentence_id"])["entity_id"].agg(set)
+    both = sum(1 for ids in sentences if poutine in ids and kim in ids)
+    assert both > 0
+    edges = out["cooccurrences"]
+    edge = edges[(edges["source"] == min(poutine, kim)) & (edges["target"] == max(poutine, kim))]
+    assert edge["weight"].tolist() == [both]
+
+
+def test_graph_files_read_back_to_the_same_graph(out):
+    table = out["cooccurrences"]
+    expected = {(frozenset((r.source, r.target)), r.weight) for r in table.itertuples()}
+    for reader, name in ((nx.read_graphml, "graph.graphml"), (nx.read_gexf, "graph.gexf")):
+        g = reader(out["folder"] / name)
+        assert set(g.nodes) == set(out["entities"]["entity_id"]), name
+        assert {(frozenset((a, b)), int(d["weight"])) for a, b, d in g.edges(data=True)} == expected, name
