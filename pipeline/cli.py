@@ -37,7 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("gold", metavar="GOLD.jsonl", help="gold annotations, one JSON record per article")
     ev.add_argument("--run", metavar="OUTPUT_DIR", help="score this existing output folder instead of running")
     ev.add_argument("--out", metavar="FILE", help="write the scores as JSON to FILE")
-    ev.add_argument("--keep-run", metavar="DIR", help="write the pipeline outputs on the gold texts to DIR (default: a temporary folder)")
+    ev.add_argument(
+        "--keep-run",
+        metavar="DIR",
+        help="write the pipeline's outputs on the gold texts to DIR (default: a temporary folder)",
+    )
     ev.add_argument(
         "--baseline", action="store_true", help="also score plain fr_core_news_md (no cleaning, no KB) side by side"
     )
@@ -48,12 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="map a predicted label before scoring, e.g. STATE=LOC (default when the gold has no STATE)",
     )
-    _common(ev, out_default="a temporary folder")
+    _common(ev)
     return parser
 
 
-def _common(p: argparse.ArgumentParser, out_default: str = "outputs/") -> None:
-    p.add_argument("--out", metavar="DIR", help=f"output folder (default: {out_default})")
+def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--config", metavar="FILE", help="TOML file overriding the defaults (see pipeline/default_config.toml)"
     )

@@ -52,7 +52,10 @@ class LinkConfig:
 @dataclass(frozen=True)
 class RelateConfig:
     window: str
+    window_sentences: int
     fold_metonyms: bool
+    fold_capitals: bool
+    backbone_alpha: float
     min_weight: int
 
 
@@ -168,11 +171,15 @@ def _validate(config: PipelineConfig) -> None:
         raise ConfigError(f"annotate.workers = {a.workers} is invalid; value must be >= 1")
     if r.window not in WINDOWS:
         raise ConfigError(f"relate.window = {r.window!r} is invalid; allowed: {', '.join(WINDOWS)}")
+    if r.window_sentences < 1:
+        raise ConfigError(f"relate.window_sentences = {r.window_sentences} is invalid; value must be >= 1")
+    if not 0.0 <= r.backbone_alpha <= 1.0:
+        raise ConfigError(f"relate.backbone_alpha = {r.backbone_alpha} is invalid; value must be in [0, 1]")
     if r.min_weight < 1:
         raise ConfigError(f"relate.min_weight = {r.min_weight} is invalid; value must be >= 1")
 
 
-WINDOWS = ("sentence",)
+WINDOWS = ("sentence", "block", "document", "sentences")
 
 
 def _plain(value: Any) -> Any:

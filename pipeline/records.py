@@ -152,10 +152,40 @@ class Cooccurrence:
 
     source: str
     target: str
-    weight: int
+    weight: int  # windows shared
     documents: int
-    sentences: int
+    sentences: int  # sentences naming both
+    pmi: float
     npmi: float
+    jaccard: float
+    first_date: str  # earliest date of an article where they co-occur ("" when undated)
+    last_date: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A sentence behind an edge or a relation, a row of evidence.csv."""
+
+    kind: str  # edge | relation
+    source: str
+    target: str
+    relation: str  # relation type for kind "relation", else ""
+    doc_id: str
+    sentence_id: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class SentenceRow:
+    """Where a sentence lies: kept for windows and evidence (text only when needed)."""
+
+    doc_id: str
+    sentence_id: int
+    block_id: int
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,22 @@ from pipeline import __version__, io
 from pipeline.cache import AnnotationCache, settings_signature
 from pipeline.config import PipelineConfig
 from pipeline.nlp import load_nlp, model_signature
-from pipeline.records import Article, BlockRow, CleanArticle, DocumentRow, Mention, ReadError
+from pipeline.records import (
+    Article,
+    BlockRow,
+    CleanArticle,
+    DocumentRow,
+    Evidence,
+    Mention,
+    ReadError,
+    SentenceRow,
+    column_names,
+)
 from pipeline.stages.annotate import annotate
 from pipeline.stages.clean import clean
 from pipeline.stages.export import write_outputs
 from pipeline.stages.link import LinkRules, link_article, link_corpus
-from pipeline.stages.relate import cooccurrences, mention_frame
+from pipeline.stages.relate import cooccurrences, evidence_pairs, mention_frame
 
 
 @dataclass
@@ -108,7 +118,8 @@ def run(
     documents: dict[str, DocumentRow] = {}
     blocks: list[BlockRow] = []
     per_doc: list[list[Mention]] = []
-    n_sentences = 0
+    sentences: list[SentenceRow] = []
+    sentence_text: dict[tuple[str, int], str] = {}  # only sentences naming two or more entities
     today = date.today().isoformat()
 
     def articles() -> Iterator[Article]:
@@ -142,8 +153,11 @@ def run(
         mentions = link_article(article, ann, kb, link_rules, today=today)
         clock.add("link", t)
         per_doc.append(mentions)
-        n_sentences += len(ann.sentences)
         a = article.article
+        sentences += [SentenceRow(a.doc_id, s.sentence_id, s.block_id, s.start, s.end) for s in ann.sentences]
+        for sid in _shared_sentences(mentions):
+            s_ = ann.sentences[sid]
+            sentence_text[a.doc_id, sid] = a.raw_text[s_.start : s_.end]
         status = "ok" if article.blocks else "empty"
         documents[a.doc_id] = DocumentRow(
             a.doc_id, a.source, a.title, a.date, a.url, len(a.raw_text), len(ann.sentences), len(mentions), status, ""
@@ -158,8 +172,20 @@ def run(
     t = time.perf_counter()
     mentions, entities = link_corpus(per_doc, kb)
     t = clock.add("link", t)
-    frame = mention_frame(mentions, fold_metonyms=config.relate.fold_metonyms)
-    edges = cooccurrences(frame, n_windows=n_sentences, min_weight=config.relate.min_weight)
+    rel = config.relate
+    frame = mention_frame(
+        mentions, fold_metonyms=rel.fold_metonyms, capitals=kb.capitals if rel.fold_capitals else None
+    )
+    sentence_frame = pd.DataFrame(sentences, columns=column_names(SentenceRow))
+    edges = cooccurrences(
+        frame,
+        sentence_frame,
+        window=rel.window,
+        k=rel.window_sentences,
+        min_weight=rel.min_weight,
+        dates={d.doc_id: d.date for d in documents.values()},
+    )
+    evidence = _edge_evidence(frame, edges, sentence_frame, sentence_text)
     t = clock.add("relate", t)
 
     for e in errors:
@@ -187,7 +213,7 @@ def run(
         "counts": {
             "articles": result.articles,
             "failed": result.failed,
-            "sentences": n_sentences,
+            "sentences": len(sentences),
             "mentions": len(mentions),
             "entities": len(entities),
             "edges": len(edges),
@@ -203,12 +229,46 @@ def run(
         entities=entities,
         edges=edges,
         relations=[],
+        evidence=evidence,
+        backbone_alpha=rel.backbone_alpha,
     )
     clock.add("export", t)
     result.timings = {k: round(v, 3) for k, v in clock.seconds.items()}
     result.seconds = time.perf_counter() - started
     io.write_json(out_dir / "run.json", run_info | {"timings": result.timings, "seconds": round(result.seconds, 3)})
     return result
+
+
+def _shared_sentences(mentions: list[Mention]) -> set[int]:
+    """Sentences naming at least two distinct entities (their text is evidence)."""
+    ids: dict[int, set[str]] = {}
+    for m in mentions:
+        ids.setdefault(m.sentence_id, set()).add(m.entity_id)
+    return {sid for sid, entities in ids.items() if len(entities) > 1 and sid >= 0}
+
+
+def _edge_evidence(
+    frame: pd.DataFrame, edges: list, sentences: pd.DataFrame, texts: dict[tuple[str, int], str]
+) -> list[Evidence]:
+    """Every sentence naming both ends of a kept edge."""
+    pairs = evidence_pairs(frame)
+    kept = pd.DataFrame([(e.source, e.target) for e in edges], columns=["source", "target"])
+    pairs = pairs.merge(kept, on=["source", "target"]).merge(sentences, on=["doc_id", "sentence_id"])
+    pairs = pairs.sort_values(["source", "target", "doc_id", "sentence_id"])
+    return [
+        Evidence(
+            "edge",
+            r.source,
+            r.target,
+            "",
+            r.doc_id,
+            int(r.sentence_id),
+            int(r.start),
+            int(r.end),
+            texts.get((r.doc_id, r.sentence_id), ""),
+        )
+        for r in pairs.itertuples(index=False)
+    ]
 
 
 def _progress(total: int, *, enabled: bool):

@@ -9,31 +9,78 @@ from __future__ import annotations
 import io as _io
 import json
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 import networkx as nx
 
 from pipeline.io import atomic_write, write_records
-from pipeline.records import BlockRow, Cooccurrence, DocumentRow, Entity, Mention, Relation
+from pipeline.records import BlockRow, Cooccurrence, DocumentRow, Entity, Evidence, Mention, Relation
+
+# Louvain is randomised: a fixed seed makes runs identical.
+COMMUNITY_SEED = 42
 
 
-def build_graph(entities: Sequence[Entity], edges: Sequence[Cooccurrence]) -> nx.Graph:
-    """Co-occurrence graph: nodes are entity ids, edges carry the weights."""
+def build_graph(entities: Sequence[Entity], edges: Sequence[Cooccurrence], *, backbone_alpha: float = 1.0) -> nx.Graph:
+    """Co-occurrence graph with node analytics.
+
+    Nodes are entity ids carrying name, type, wikidata, mentions, documents,
+    degree, weighted_degree, pagerank, betweenness and community (Louvain,
+    seeded, numbered by size); edges carry every weight of the table. With
+    `backbone_alpha` < 1 only the edges the disparity filter keeps remain.
+    When edges have dates, nodes and edges get start/end and the graph is
+    dynamic (Gephi's timeline).
+    """
     graph = nx.Graph()
-    connected = {e.source for e in edges} | {e.target for e in edges}
     for e in sorted(entities, key=lambda e: e.entity_id):
         graph.add_node(
-            e.entity_id,
-            name=e.name,
-            type=e.type,
-            wikidata=e.wikidata,
-            mentions=e.mentions,
-            documents=e.documents,
-            isolated=e.entity_id not in connected,
+            e.entity_id, name=e.name, type=e.type, wikidata=e.wikidata, mentions=e.mentions, documents=e.documents
         )
     for e in sorted(edges, key=lambda e: (e.source, e.target)):
-        graph.add_edge(e.source, e.target, weight=e.weight, documents=e.documents, sentences=e.sentences, npmi=e.npmi)
+        attrs = {k: v for k, v in asdict(e).items() if k not in ("source", "target", "first_date", "last_date")}
+        if e.first_date:
+            attrs |= {"start": e.first_date, "end": e.last_date}
+        graph.add_edge(e.source, e.target, **attrs)
+    if backbone_alpha < 1.0:
+        graph.remove_edges_from([(a, b) for a, b in graph.edges if not _significant(graph, a, b, backbone_alpha)])
+    _add_analytics(graph)
+    if any("start" in d for *_, d in graph.edges(data=True)):
+        graph.graph["mode"] = "dynamic"
+        for node in graph:
+            spans = [d for *_, d in graph.edges(node, data=True) if "start" in d]
+            if spans:
+                graph.nodes[node]["start"] = min(d["start"] for d in spans)
+                graph.nodes[node]["end"] = max(d["end"] for d in spans)
     return graph
+
+
+def _significant(graph: nx.Graph, a: str, b: str, alpha: float) -> bool:
+    """Disparity filter (Serrano et al. 2009): is the edge's share of either
+    endpoint's strength unlikely under a uniform split of that strength?"""
+    w = graph.edges[a, b]["weight"]
+    for node in (a, b):
+        k = graph.degree(node)
+        if k > 1:
+            share = w / graph.degree(node, weight="weight")
+            if (1 - share) ** (k - 1) < alpha:
+                return True
+    return False
+
+
+def _add_analytics(graph: nx.Graph) -> None:
+    pagerank = nx.pagerank(graph, weight="weight") if graph.number_of_edges() else {n: 0.0 for n in graph}
+    betweenness = nx.betweenness_centrality(graph)
+    communities = nx.community.louvain_communities(graph, weight="weight", seed=COMMUNITY_SEED) if len(graph) else []
+    ordered = sorted(communities, key=lambda c: (-len(c), min(c)))
+    community = {node: i for i, members in enumerate(ordered) for node in members}
+    for node in graph:
+        graph.nodes[node].update(
+            degree=graph.degree(node),
+            weighted_degree=graph.degree(node, weight="weight"),
+            pagerank=round(pagerank[node], 6),
+            betweenness=round(betweenness[node], 6),
+            community=community.get(node, -1),
+        )
 
 
 def write_outputs(
@@ -45,6 +92,8 @@ def write_outputs(
     entities: Sequence[Entity],
     edges: Sequence[Cooccurrence],
     relations: Sequence[Relation],
+    evidence: Sequence[Evidence] = (),
+    backbone_alpha: float = 1.0,
 ) -> dict[str, int]:
     """Write every output file; returns rows written per table."""
     out_dir = Path(out_dir)
@@ -60,13 +109,14 @@ def write_outputs(
         ),
         "entities.csv": write_records(out_dir / "entities.csv", Entity, sorted(entities, key=lambda e: e.entity_id)),
         "cooccurrences.csv": write_records(out_dir / "cooccurrences.csv", Cooccurrence, edges),
+        "evidence.csv": write_records(out_dir / "evidence.csv", Evidence, evidence),
         "relations.csv": write_records(
             out_dir / "relations.csv",
             Relation,
             sorted(relations, key=lambda r: (r.doc_id, r.sentence_id, r.subject, r.predicate, r.object)),
         ),
     }
-    graph = build_graph(entities, edges)
+    graph = build_graph(entities, edges, backbone_alpha=backbone_alpha)
     _write_graph(out_dir, graph)
     return rows
 

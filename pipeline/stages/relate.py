@@ -1,74 +1,163 @@
-"""Relate stage: linked mentions -> weighted co-occurrence edges.
+"""Relate stage: linked mentions -> weighted co-occurrence edges and evidence.
 
 Computed with table operations (pandas), never a Python loop over all pairs:
 the distinct (window, entity) rows are joined with themselves on the window.
+
+Windows (`relate.window`): "sentence" (default), "block" (a paragraph,
+heading or list item), "document", or "sentences" (k consecutive sentences,
+`relate.window_sentences`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from pipeline.records import Cooccurrence, Mention
 
+WINDOWS = ("sentence", "block", "document", "sentences")
 
-def mention_frame(mentions: Iterable[Mention], *, fold_metonyms: bool = False) -> pd.DataFrame:
-    """Mentions as a table; with `fold_metonyms` a capital or seat used for its
-    state counts as the state."""
+
+def mention_frame(
+    mentions: Iterable[Mention], *, fold_metonyms: bool = False, capitals: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Mentions as a table of doc_id, sentence_id, entity_id, refers_to.
+
+    Args:
+        fold_metonyms: a capital or seat used for its state counts as the state.
+        capitals: city id -> state id; every mention of these cities counts as the state.
+    """
     df = pd.DataFrame(
         [(m.doc_id, m.sentence_id, m.entity_id, m.refers_to) for m in mentions],
         columns=["doc_id", "sentence_id", "entity_id", "refers_to"],
     )
     if fold_metonyms and not df.empty:
         df["entity_id"] = df["refers_to"].where(df["refers_to"] != "", df["entity_id"])
+    if capitals and not df.empty:
+        df["entity_id"] = df["entity_id"].map(lambda e: capitals.get(e, e))
     return df
 
 
-def cooccurrences(mentions: pd.DataFrame, *, n_windows: int, min_weight: int = 1) -> list[Cooccurrence]:
-    """Sentence-window co-occurrence of entities.
+def windows_of(
+    mentions: pd.DataFrame, sentences: pd.DataFrame, *, window: str = "sentence", k: int = 2
+) -> tuple[pd.DataFrame, int]:
+    """Distinct (doc_id, window, entity_id) rows, and how many windows the corpus has.
 
     Args:
-        mentions: columns doc_id, sentence_id, entity_id (see `mention_frame`).
-        n_windows: how many sentences the corpus has (for PMI).
-        min_weight: edges sharing fewer windows are dropped.
-
-    Per pair (source < target): weight = sentences mentioning both (an entity
-    mentioned twice in one sentence counts once; no self-pairs), documents =
-    articles with such a sentence, npmi = normalised pointwise mutual
-    information of the two entities over sentences.
+        mentions: doc_id, sentence_id, entity_id.
+        sentences: doc_id, sentence_id, block_id: every sentence of the corpus.
     """
-    if mentions.empty or n_windows <= 0:
+    if window not in WINDOWS:
+        raise ValueError(f"window {window!r} is invalid; allowed: {', '.join(WINDOWS)}")
+    m = mentions[["doc_id", "sentence_id", "entity_id"]]
+    if window == "sentence":
+        rows, total = m.rename(columns={"sentence_id": "window"}), len(sentences)
+    elif window == "block":
+        m = m.merge(sentences[["doc_id", "sentence_id", "block_id"]], on=["doc_id", "sentence_id"])
+        rows = m[["doc_id", "block_id", "entity_id"]].rename(columns={"block_id": "window"})
+        total = len(sentences[["doc_id", "block_id"]].drop_duplicates())
+    elif window == "document":
+        rows = m.assign(window=0)[["doc_id", "window", "entity_id"]]
+        total = sentences["doc_id"].nunique()
+    else:
+        if k < 1:
+            raise ValueError(f"window_sentences = {k} is invalid; value must be >= 1")
+        # a mention in sentence s lies in the windows starting at s-k+1 .. s
+        shifts = np.arange(k)
+        rows = m.loc[m.index.repeat(k)].assign(window=lambda d: d["sentence_id"].to_numpy() - np.tile(shifts, len(m)))
+        rows = rows[rows["window"] >= 0][["doc_id", "window", "entity_id"]]
+        per_doc = sentences.groupby("doc_id").size()
+        total = int(np.maximum(per_doc - k + 1, 1).sum())
+    return rows.drop_duplicates(), int(total)
+
+
+def cooccurrences(
+    mentions: pd.DataFrame,
+    sentences: pd.DataFrame,
+    *,
+    window: str = "sentence",
+    k: int = 2,
+    min_weight: int = 1,
+    dates: Mapping[str, str] | None = None,
+) -> list[Cooccurrence]:
+    """Co-occurrence edges of entities sharing windows.
+
+    Per pair (source < target): weight = windows shared (an entity twice in a
+    window counts once; no self-pairs); documents = articles with a shared
+    window; sentences = sentences naming both; pmi, npmi and jaccard over
+    windows; first_date/last_date = earliest and latest article date (ISO)
+    among those articles, empty when undated.
+    """
+    if mentions.empty:
         return []
-    windows = mentions[["doc_id", "sentence_id", "entity_id"]].drop_duplicates()
-    per_entity = windows.groupby("entity_id").size()
-    pairs = windows.merge(windows, on=["doc_id", "sentence_id"], suffixes=("_a", "_b"))
-    pairs = pairs[pairs["entity_id_a"] < pairs["entity_id_b"]]
-    edges = (
-        pairs.groupby(["entity_id_a", "entity_id_b"])
-        .agg(weight=("sentence_id", "size"), documents=("doc_id", "nunique"))
-        .reset_index()
-    )
-    edges = edges[edges["weight"] >= min_weight].sort_values(["entity_id_a", "entity_id_b"])
+    rows, n_windows = windows_of(mentions, sentences, window=window, k=k)
+    edges = _pair_counts(rows, "window").rename(columns={"n": "weight", "docs": "documents"})
+    edges = edges[edges["weight"] >= min_weight]
+    if edges.empty:
+        return []
+    per_sentence = mentions[["doc_id", "sentence_id", "entity_id"]].drop_duplicates()
+    in_sentences = _pair_counts(per_sentence, "sentence_id")[["a", "b", "n"]].rename(columns={"n": "sentences"})
+    edges = edges.merge(in_sentences, on=["a", "b"], how="left").fillna({"sentences": 0})
+    per_entity = rows.groupby("entity_id").size()
+    edges["na"] = edges["a"].map(per_entity)
+    edges["nb"] = edges["b"].map(per_entity)
+    first, last = _date_span(rows, dates or {})
     out = []
-    for a, b, weight, documents in edges.itertuples(index=False):
+    for r in edges.sort_values(["a", "b"]).itertuples(index=False):
+        pmi, npmi_value = pmi_npmi(r.weight, r.na, r.nb, n_windows)
         out.append(
             Cooccurrence(
-                source=a,
-                target=b,
-                weight=int(weight),
-                documents=int(documents),
-                sentences=int(weight),
-                npmi=npmi(int(weight), int(per_entity[a]), int(per_entity[b]), n_windows),
+                source=r.a,
+                target=r.b,
+                weight=int(r.weight),
+                documents=int(r.documents),
+                sentences=int(r.sentences),
+                pmi=pmi,
+                npmi=npmi_value,
+                jaccard=round(r.weight / (r.na + r.nb - r.weight), 6),
+                first_date=first.get((r.a, r.b), ""),
+                last_date=last.get((r.a, r.b), ""),
             )
         )
     return out
 
 
-def npmi(both: int, a: int, b: int, total: int) -> float:
-    """Normalised PMI in [-1, 1]: 1 when the two always appear together."""
+def _pairs(rows: pd.DataFrame, window: str) -> pd.DataFrame:
+    """(a, b, doc_id, window) for every two distinct entities sharing a window."""
+    pairs = rows.merge(rows, on=["doc_id", window], suffixes=("_a", "_b"))
+    pairs = pairs[pairs["entity_id_a"] < pairs["entity_id_b"]]
+    return pairs.rename(columns={"entity_id_a": "a", "entity_id_b": "b"})
+
+
+def _pair_counts(rows: pd.DataFrame, window: str) -> pd.DataFrame:
+    pairs = _pairs(rows, window)
+    return pairs.groupby(["a", "b"]).agg(n=(window, "size"), docs=("doc_id", "nunique")).reset_index()
+
+
+def _date_span(rows: pd.DataFrame, dates: Mapping[str, str]) -> tuple[dict, dict]:
+    dated = {d: v for d, v in dates.items() if v}
+    if not dated:
+        return {}, {}
+    pairs = _pairs(rows, "window")[["a", "b", "doc_id"]].drop_duplicates()
+    pairs["date"] = pairs["doc_id"].map(dated)
+    pairs = pairs.dropna(subset=["date"])
+    span = pairs.groupby(["a", "b"])["date"].agg(["min", "max"])
+    return span["min"].to_dict(), span["max"].to_dict()
+
+
+def evidence_pairs(mentions: pd.DataFrame) -> pd.DataFrame:
+    """(source, target, doc_id, sentence_id): every sentence naming both ends of an edge."""
+    per_sentence = mentions[["doc_id", "sentence_id", "entity_id"]].drop_duplicates()
+    pairs = _pairs(per_sentence, "sentence_id")
+    return pairs.rename(columns={"a": "source", "b": "target"})[["source", "target", "doc_id", "sentence_id"]]
+
+
+def pmi_npmi(both: int, a: int, b: int, total: int) -> tuple[float, float]:
+    """PMI and normalised PMI (in [-1, 1]; 1 when the two always appear together)."""
     p_ab, p_a, p_b = both / total, a / total, b / total
-    if p_ab >= 1.0:
-        return 1.0
-    return round(math.log(p_ab / (p_a * p_b)) / -math.log(p_ab), 6)
+    pmi = math.log(p_ab / (p_a * p_b))
+    npmi = 1.0 if p_ab >= 1.0 else pmi / -math.log(p_ab)
+    return round(pmi, 6), round(npmi, 6)
