@@ -7,22 +7,48 @@ ENTITIES = [
     Entity("Q7747", "Vladimir Poutine", "PER", "Q7747", 3, 2, "Poutine|Vladimir Poutine"),
     Entity("Q56226", "Kim Jong-un", "PER", "Q56226", 2, 1, "Kim Jong-un"),
     Entity("org:tass", "Tass", "ORG", "", 1, 1, "Tass"),
+    Entity("Q423", "Corée du Nord", "STATE", "Q423", 5, 2, "Corée du Nord"),
 ]
-EDGES = [Cooccurrence("Q56226", "Q7747", 2, 1, 2, 0.5)]
+EDGES = [
+    Cooccurrence("Q56226", "Q7747", 2, 1, 2, 0.4, 0.5, 0.5, "", ""),
+    Cooccurrence("Q423", "Q7747", 9, 2, 9, 0.1, 0.2, 0.8, "", ""),
+    Cooccurrence("Q423", "Q56226", 1, 1, 1, 0.1, 0.2, 0.1, "", ""),
+]
 
 
-def test_graph_nodes_and_edges():
+def test_graph_nodes_edges_and_analytics():
     g = build_graph(ENTITIES, EDGES)
-    assert set(g.nodes) == {"Q7747", "Q56226", "org:tass"}
+    assert set(g.nodes) == {"Q7747", "Q56226", "org:tass", "Q423"}
     assert g.nodes["Q7747"]["name"] == "Vladimir Poutine"
     assert g.edges["Q7747", "Q56226"]["weight"] == 2
+    assert g.nodes["Q7747"]["degree"] == 2 and g.nodes["Q7747"]["weighted_degree"] == 11
+    assert g.nodes["org:tass"]["degree"] == 0 and g.nodes["org:tass"]["pagerank"] > 0
+    assert g.nodes["Q7747"]["pagerank"] > g.nodes["Q56226"]["pagerank"]
+    assert {g.nodes[n]["community"] for n in g} <= set(range(len(g)))
+    assert build_graph(ENTITIES, EDGES).nodes(data=True) == g.nodes(data=True)  # seeded: identical
+
+
+def test_backbone_keeps_dominant_edges():
+    # a hub with one heavy edge among many light ones
+    entities = [Entity(f"n{i}", f"n{i}", "PER", "", 1, 1, "") for i in range(6)]
+    edges = [Cooccurrence("n0", "n1", 50, 1, 50, 0, 0, 0, "", "")] + [
+        Cooccurrence("n0", f"n{i}", 1, 1, 1, 0, 0, 0, "", "") for i in range(2, 6)
+    ]
+    g = build_graph(entities, edges, backbone_alpha=0.05)
+    assert set(map(frozenset, g.edges)) == {frozenset(("n0", "n1"))}
+
+
+def test_dated_edges_make_a_dynamic_graph():
+    edges = [Cooccurrence("Q56226", "Q7747", 2, 1, 2, 0.4, 0.5, 0.5, "2024-06-18", "2024-07-11")]
+    g = build_graph(ENTITIES, edges)
+    assert g.graph["mode"] == "dynamic"
+    assert (g.edges["Q56226", "Q7747"]["start"], g.nodes["Q7747"]["end"]) == ("2024-06-18", "2024-07-11")
 
 
 def test_graphml_and_gexf_read_back_the_same(tmp_path):
     write_outputs(tmp_path, documents=[], blocks=[], mentions=[], entities=ENTITIES, edges=EDGES, relations=[])
+    expected = {(frozenset((e.source, e.target)), e.weight) for e in EDGES}
     for name, reader in (("graph.graphml", nx.read_graphml), ("graph.gexf", nx.read_gexf)):
         g = reader(tmp_path / name)
-        assert set(g.nodes) == {"Q7747", "Q56226", "org:tass"}, name
-        assert {(frozenset((a, b)), int(d["weight"])) for a, b, d in g.edges(data=True)} == {
-            (frozenset(("Q56226", "Q7747")), 2)
-        }, name
+        assert set(g.nodes) == {e.entity_id for e in ENTITIES}, name
+        assert {(frozenset((a, b)), int(d["weight"])) for a, b, d in g.edges(data=True)} == expected, name
