@@ -1,7 +1,7 @@
 """pressgraph: French news articles -> a graph of who and what they mention together.
 
-    from pipeline import load_config, run
-    result = run(["data/articles"], load_config())
+from pipeline import load_config, run
+result = run(["data/articles"], load_config())
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("inputs", nargs="*", metavar="INPUT", help=f"article files or folders (default: {DEFAULT_INPUT})")
     run.add_argument("--out", metavar="DIR", help="output folder (default: outputs/)")
+    run.add_argument("--strict", action="store_true", help="exit with code 1 when any article failed")
     _common(run)
 
     ev = sub.add_parser(
@@ -90,10 +91,17 @@ def _run(args, config) -> int:
     if missing:
         print(f"pressgraph: input not found: {', '.join(missing)}", file=sys.stderr)
         return 2
-    result = run(inputs, config, progress=not args.no_progress, force=args.force)
+    try:
+        result = run(inputs, config, progress=not args.no_progress, force=args.force)
+    except (RuntimeError, OSError, ValueError) as err:
+        print(f"pressgraph: {err}", file=sys.stderr)
+        return 2
     print(result.summary())
     if result.articles == 0:
         print("pressgraph: no article could be read", file=sys.stderr)
+        return 1
+    if args.strict and result.failed:
+        print(f"pressgraph: {result.failed} article(s) failed (--strict); see errors.csv", file=sys.stderr)
         return 1
     return 0
 

@@ -25,11 +25,13 @@ _CWD_PATH_KEYS = {("output", "out_dir"), ("annotate", "cache_dir")}
 @dataclass(frozen=True)
 class InputConfig:
     extensions: tuple[str, ...]
+    max_bytes: int
 
 
 @dataclass(frozen=True)
 class CleanConfig:
     rules_file: Path
+    max_block_chars: int
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class RelateConfig:
 @dataclass(frozen=True)
 class OutputConfig:
     out_dir: Path
+    raw_csv: bool
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,8 @@ def _absolute(value: str | Path, base: Path) -> Path:
 
 def _validate(config: PipelineConfig) -> None:
     a, r = config.annotate, config.relate
+    if config.clean.max_block_chars < 1000:
+        raise ConfigError(f"clean.max_block_chars = {config.clean.max_block_chars} is invalid; value must be >= 1000")
     if a.batch_size < 1:
         raise ConfigError(f"annotate.batch_size = {a.batch_size} is invalid; value must be >= 1")
     if a.workers < 1:

@@ -1,8 +1,8 @@
 """Loading a run's outputs for notebooks: DataFrames and the networkx graph.
 
-    from pipeline.explore import load
-    run = load("outputs")
-    run.entities.head()
+from pipeline.explore import load
+run = load("outputs")
+run.entities.head()
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ these functions at the edges.
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
 import os
 import tempfile
@@ -40,14 +41,23 @@ def find_inputs(paths: Iterable[str | Path], extensions: Iterable[str]) -> Itera
             yield ReadError(str(path), "no such file or folder")
 
 
-def read_articles(paths: Iterable[str | Path], extensions: Iterable[str]) -> Iterator[Article | ReadError]:
-    """Read every input file into Articles; unreadable ones become ReadErrors."""
+def read_articles(
+    paths: Iterable[str | Path], extensions: Iterable[str], *, max_bytes: int = 50_000_000
+) -> Iterator[Article | ReadError]:
+    """Read every input file into Articles; unreadable ones become ReadErrors.
+
+    Files larger than `max_bytes` are skipped without being read.
+    """
     seen: dict[str, int] = {}
     for item in find_inputs(paths, extensions):
         if isinstance(item, ReadError):
             yield item
             continue
         try:
+            size = item.stat().st_size
+            if size > max_bytes:
+                yield ReadError(str(item), f"too large: {size} bytes > input.max_bytes = {max_bytes}")
+                continue
             data = item.read_bytes()
             articles = parse_document(data, source=str(item), doc_id=_unique(item.stem, seen), suffix=item.suffix)
         except (OSError, UnicodeError, ValueError) as err:
@@ -70,8 +80,23 @@ def _problem(err: BaseException) -> str:
 # ----------------------------------------------------------------- outputs
 
 
-def write_records(path: Path, record_type: type, records: Iterable[Any]) -> int:
-    """Write dataclass records as a CSV table, atomically. Returns the row count."""
+# A spreadsheet runs a cell starting with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: Any) -> Any:
+    """Prefix text a spreadsheet would run as a formula with an apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_records(path: Path, record_type: type, records: Iterable[Any], *, raw_text: bool = False) -> int:
+    """Write dataclass records as a CSV table, atomically. Returns the row count.
+
+    Text cells that begin with =, +, -, @ (scraped text can carry them) are
+    neutralised with a leading apostrophe unless `raw_text`.
+    """
     rows = 0
 
     def write(f):
@@ -79,7 +104,8 @@ def write_records(path: Path, record_type: type, records: Iterable[Any]) -> int:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(column_names(record_type))
         for record in records:
-            writer.writerow(astuple(record))
+            values = astuple(record)
+            writer.writerow(values if raw_text else [neutralise_formula(v) for v in values])
             rows += 1
 
     atomic_write(path, write)
@@ -105,6 +131,41 @@ def atomic_write(path: Path, write, *, binary: bool = False) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class OutputLock:
+    """An exclusive lock on an output folder, so two runs never write it at once.
+
+    The second run stops at once with a message naming the folder and the
+    process that holds it.
+    """
+
+    def __init__(self, folder: Path):
+        self.path = Path(folder) / ".pressgraph.lock"
+        self._file = None
+
+    def __enter__(self) -> OutputLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.seek(0)
+            holder = self._file.read().strip() or "another process"
+            self._file.close()
+            raise RuntimeError(
+                f"{self.path.parent}: another run is writing this folder (pid {holder}); wait for it or use --out"
+            ) from None
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(str(os.getpid()))
+        self._file.flush()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._file:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
 
 
 # ------------------------------------------------------ models/ data files

@@ -1,8 +1,10 @@
 """`run`: the whole pipeline over a corpus, from input paths to output files.
 
 Articles stream through ingest -> clean -> annotate -> link one at a time;
-only the small per-article results (mentions, counts) are kept for the
-corpus-level steps (entity clustering, co-occurrence, export).
+only the small per-article results (mentions, sentence positions, counts)
+are kept for the corpus-level steps (entity clustering, co-occurrence,
+export). An article that fails in any stage is reported and skipped; the
+rest of the corpus goes on.
 """
 
 from __future__ import annotations
@@ -18,15 +20,19 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 import spacy
+from tqdm import tqdm
 
 from pipeline import __version__, io
 from pipeline.cache import AnnotationCache, settings_signature
 from pipeline.config import PipelineConfig
+from pipeline.kb import KnowledgeBase
 from pipeline.nlp import load_nlp, model_signature
 from pipeline.records import (
+    AnnotatedArticle,
     Article,
     BlockRow,
     CleanArticle,
+    Cooccurrence,
     DocumentRow,
     Evidence,
     Mention,
@@ -35,7 +41,7 @@ from pipeline.records import (
     column_names,
 )
 from pipeline.stages.annotate import annotate
-from pipeline.stages.clean import clean
+from pipeline.stages.clean import BoilerplateRules, clean
 from pipeline.stages.export import write_outputs
 from pipeline.stages.link import LinkRules, link_article, link_corpus
 from pipeline.stages.relate import cooccurrences, evidence_pairs, mention_frame
@@ -87,6 +93,65 @@ class _Clock:
             yield item
 
 
+@dataclass
+class _Resources:
+    """Everything loaded once per run: rules, knowledge base, model, cache."""
+
+    boilerplate: BoilerplateRules
+    kb: KnowledgeBase
+    link_rules: LinkRules
+    nlp: spacy.language.Language
+    signature: str
+    cache: AnnotationCache | None
+
+    @classmethod
+    def load(cls, config: PipelineConfig, *, force: bool) -> _Resources:
+        nlp = load_nlp(config.annotate.model, parse=config.annotate.parse)
+        return cls(
+            boilerplate=io.read_boilerplate_rules(config.clean.rules_file),
+            kb=io.read_kb([config.link.kb_dir, *config.link.extra_kb_dirs]),
+            link_rules=LinkRules.from_dict(io.read_toml(config.link.rules_file)),
+            nlp=nlp,
+            signature=settings_signature(model_signature(nlp), {"parse": config.annotate.parse}),
+            cache=AnnotationCache(config.annotate.cache_dir, read=not force) if config.annotate.use_cache else None,
+        )
+
+
+@dataclass
+class _Corpus:
+    """Per-article results kept for the corpus-level stages."""
+
+    documents: dict[str, DocumentRow] = field(default_factory=dict)
+    blocks: list[BlockRow] = field(default_factory=list)
+    mentions: list[list[Mention]] = field(default_factory=list)
+    sentences: list[SentenceRow] = field(default_factory=list)
+    # text of the sentences naming two or more entities: the evidence
+    sentence_text: dict[tuple[str, int], str] = field(default_factory=dict)
+    errors: list[ReadError] = field(default_factory=list)
+
+    def add(self, article: CleanArticle, ann: AnnotatedArticle, mentions: list[Mention]) -> None:
+        a = article.article
+        self.mentions.append(mentions)
+        self.sentences += [SentenceRow(a.doc_id, s.sentence_id, s.block_id, s.start, s.end) for s in ann.sentences]
+        for sid in _shared_sentences(mentions):
+            s = ann.sentences[sid]
+            self.sentence_text[a.doc_id, sid] = a.raw_text[s.start : s.end]
+        status = "ok" if article.blocks else "empty"
+        self.documents[a.doc_id] = DocumentRow(
+            a.doc_id, a.source, a.title, a.date, a.url, len(a.raw_text), len(ann.sentences), len(mentions), status, ""
+        )
+        self.blocks += [BlockRow(a.doc_id, i, b.kind, b.raw_start, b.raw_end) for i, b in enumerate(article.blocks)]
+
+    def fail(self, source: str, problem: str, article: Article | None = None) -> None:
+        self.errors.append(ReadError(source, problem))
+        print(f"pressgraph: skipped {source}: {problem}", file=sys.stderr)
+        doc_id = article.doc_id if article else Path(source).stem
+        key = doc_id if article else source
+        self.documents[key] = DocumentRow(
+            doc_id, source, "", "", "", len(article.raw_text) if article else 0, 0, 0, f"error: {problem}", ""
+        )
+
+
 def run(
     inputs: Iterable[str | Path],
     config: PipelineConfig,
@@ -99,113 +164,124 @@ def run(
     Args:
         progress: show a progress bar on stderr while articles are annotated.
         force: ignore cached annotations (they are rewritten).
+
+    Raises:
+        RuntimeError: another run is writing the same output folder.
     """
+    with io.OutputLock(config.output.out_dir):
+        return _run(list(map(Path, inputs)), config, progress=progress, force=force)
+
+
+def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: bool) -> RunResult:
     started = time.perf_counter()
     clock = _Clock()
-    inputs = [Path(p) for p in inputs]
-    out_dir = config.output.out_dir
-
     t = time.perf_counter()
-    rules = io.read_boilerplate_rules(config.clean.rules_file)
-    kb = io.read_kb([config.link.kb_dir, *config.link.extra_kb_dirs])
-    link_rules = LinkRules.from_dict(io.read_toml(config.link.rules_file))
-    nlp = load_nlp(config.annotate.model, parse=config.annotate.parse)
-    signature = settings_signature(model_signature(nlp), {"parse": config.annotate.parse})
-    cache = AnnotationCache(config.annotate.cache_dir, read=not force) if config.annotate.use_cache else None
+    res = _Resources.load(config, force=force)
     clock.add("load", t)
-
-    errors: list[ReadError] = []
-    documents: dict[str, DocumentRow] = {}
-    blocks: list[BlockRow] = []
-    per_doc: list[list[Mention]] = []
-    sentences: list[SentenceRow] = []
-    sentence_text: dict[tuple[str, int], str] = {}  # only sentences naming two or more entities
+    corpus = _Corpus()
     today = date.today().isoformat()
 
     def articles() -> Iterator[Article]:
-        for item in io.read_articles(inputs, config.input.extensions):
+        for item in io.read_articles(inputs, config.input.extensions, max_bytes=config.input.max_bytes):
             if isinstance(item, ReadError):
-                errors.append(item)
-                print(f"pressgraph: skipped {item.source}: {item.problem}", file=sys.stderr)
+                corpus.fail(item.source, item.problem)
             else:
                 yield item
 
     def cleaned() -> Iterator[CleanArticle]:
         for article in clock.timed("ingest", articles()):
             t = time.perf_counter()
-            result = clean(article, rules)
+            try:
+                yield clean(article, res.boilerplate, max_block_chars=config.clean.max_block_chars)
+            except Exception as err:  # noqa: BLE001 - one bad article must not stop the corpus
+                corpus.fail(article.source, f"clean failed: {err!r}", article)
             clock.add("clean", t)
-            yield result
 
     total = sum(1 for p in io.find_inputs(inputs, config.input.extensions) if isinstance(p, Path))
-    bar = _progress(total, enabled=progress)
-    annotated = annotate(
-        cleaned(),
-        nlp,
-        batch_size=config.annotate.batch_size,
-        workers=config.annotate.workers,
-        cache=cache,
-        signature=signature,
-        on_done=lambda _: bar.update(1),
-    )
-    for article, ann in clock.timed("annotate", annotated):
-        t = time.perf_counter()
-        mentions = link_article(article, ann, kb, link_rules, today=today)
-        clock.add("link", t)
-        per_doc.append(mentions)
-        a = article.article
-        sentences += [SentenceRow(a.doc_id, s.sentence_id, s.block_id, s.start, s.end) for s in ann.sentences]
-        for sid in _shared_sentences(mentions):
-            s_ = ann.sentences[sid]
-            sentence_text[a.doc_id, sid] = a.raw_text[s_.start : s_.end]
-        status = "ok" if article.blocks else "empty"
-        documents[a.doc_id] = DocumentRow(
-            a.doc_id, a.source, a.title, a.date, a.url, len(a.raw_text), len(ann.sentences), len(mentions), status, ""
+    with tqdm(total=total, unit="article", desc="annotate", file=sys.stderr, disable=not progress, leave=False) as bar:
+        annotated = annotate(
+            cleaned(),
+            res.nlp,
+            batch_size=config.annotate.batch_size,
+            workers=config.annotate.workers,
+            cache=res.cache,
+            signature=res.signature,
+            on_done=lambda _: bar.update(1),
         )
-        blocks += [BlockRow(a.doc_id, i, b.kind, b.raw_start, b.raw_end) for i, b in enumerate(article.blocks)]
-    bar.close()
+        for article, ann in clock.timed("annotate", annotated):
+            t = time.perf_counter()
+            try:
+                corpus.add(article, ann, link_article(article, ann, res.kb, res.link_rules, today=today))
+            except Exception as err:  # noqa: BLE001
+                corpus.fail(article.article.source, f"link failed: {err!r}", article.article)
+            clock.add("link", t)
     # the annotate timer includes the ingest and clean work it pulled
-    clock.seconds["annotate"] = (
-        clock.seconds.get("annotate", 0.0) - clock.seconds.get("ingest", 0.0) - clock.seconds.get("clean", 0.0)
+    clock.seconds["annotate"] = clock.seconds.get("annotate", 0.0) - sum(
+        clock.seconds.get(stage, 0.0) for stage in ("ingest", "clean")
     )
 
     t = time.perf_counter()
-    mentions, entities = link_corpus(per_doc, kb)
+    mentions, entities = link_corpus(corpus.mentions, res.kb)
     t = clock.add("link", t)
+    edges, evidence = _relate(mentions, corpus, res.kb, config)
+    t = clock.add("relate", t)
+    write_outputs(
+        config.output.out_dir,
+        documents=list(corpus.documents.values()),
+        blocks=corpus.blocks,
+        mentions=mentions,
+        entities=entities,
+        edges=edges,
+        relations=[],
+        evidence=evidence,
+        errors=corpus.errors,
+        backbone_alpha=config.relate.backbone_alpha,
+        raw_csv=config.output.raw_csv,
+    )
+    clock.add("export", t)
+
+    failed = len(corpus.errors)
+    result = RunResult(
+        out_dir=config.output.out_dir,
+        articles=len(corpus.documents) - failed,
+        failed=failed,
+        mentions=len(mentions),
+        entities=len(entities),
+        edges=len(edges),
+        seconds=time.perf_counter() - started,
+        cache_hits=res.cache.hits if res.cache else 0,
+        timings={k: round(v, 3) for k, v in clock.seconds.items()},
+        errors=corpus.errors,
+    )
+    io.write_json(config.output.out_dir / "run.json", _run_info(inputs, config, res, corpus, result))
+    return result
+
+
+def _relate(
+    mentions: list[Mention], corpus: _Corpus, kb: KnowledgeBase, config: PipelineConfig
+) -> tuple[list[Cooccurrence], list[Evidence]]:
     rel = config.relate
     frame = mention_frame(
         mentions, fold_metonyms=rel.fold_metonyms, capitals=kb.capitals if rel.fold_capitals else None
     )
-    sentence_frame = pd.DataFrame(sentences, columns=column_names(SentenceRow))
+    sentences = pd.DataFrame(corpus.sentences, columns=column_names(SentenceRow))
     edges = cooccurrences(
         frame,
-        sentence_frame,
+        sentences,
         window=rel.window,
         k=rel.window_sentences,
         min_weight=rel.min_weight,
-        dates={d.doc_id: d.date for d in documents.values()},
+        dates={d.doc_id: d.date for d in corpus.documents.values()},
     )
-    evidence = _edge_evidence(frame, edges, sentence_frame, sentence_text)
-    t = clock.add("relate", t)
+    return edges, _edge_evidence(frame, edges, sentences, corpus.sentence_text)
 
-    for e in errors:
-        documents[e.source] = DocumentRow(Path(e.source).stem, e.source, "", "", "", 0, 0, 0, f"error: {e.problem}", "")
-    result = RunResult(
-        out_dir=out_dir,
-        articles=len(documents) - len(errors),
-        failed=len(errors),
-        mentions=len(mentions),
-        entities=len(entities),
-        edges=len(edges),
-        seconds=0.0,
-        cache_hits=cache.hits if cache else 0,
-        errors=errors,
-    )
-    run_info = {
+
+def _run_info(inputs: list[Path], config: PipelineConfig, res: _Resources, corpus: _Corpus, result: RunResult) -> dict:
+    return {
         "pressgraph": __version__,
         "python": platform.python_version(),
         "spacy": spacy.__version__,
-        "model": model_signature(nlp),
+        "model": model_signature(res.nlp),
         "pandas": pd.__version__,
         "networkx": nx.__version__,
         "inputs": [str(p) for p in inputs],
@@ -213,30 +289,16 @@ def run(
         "counts": {
             "articles": result.articles,
             "failed": result.failed,
-            "sentences": len(sentences),
-            "mentions": len(mentions),
-            "entities": len(entities),
-            "edges": len(edges),
+            "sentences": len(corpus.sentences),
+            "mentions": result.mentions,
+            "entities": result.entities,
+            "edges": result.edges,
             "cache_hits": result.cache_hits,
         },
-        "errors": [{"source": e.source, "problem": e.problem} for e in errors],
+        "timings": result.timings,
+        "seconds": round(result.seconds, 3),
+        "errors": [{"source": e.source, "problem": e.problem} for e in corpus.errors],
     }
-    write_outputs(
-        out_dir,
-        documents=list(documents.values()),
-        blocks=blocks,
-        mentions=mentions,
-        entities=entities,
-        edges=edges,
-        relations=[],
-        evidence=evidence,
-        backbone_alpha=rel.backbone_alpha,
-    )
-    clock.add("export", t)
-    result.timings = {k: round(v, 3) for k, v in clock.seconds.items()}
-    result.seconds = time.perf_counter() - started
-    io.write_json(out_dir / "run.json", run_info | {"timings": result.timings, "seconds": round(result.seconds, 3)})
-    return result
 
 
 def _shared_sentences(mentions: list[Mention]) -> set[int]:
@@ -248,7 +310,7 @@ def _shared_sentences(mentions: list[Mention]) -> set[int]:
 
 
 def _edge_evidence(
-    frame: pd.DataFrame, edges: list, sentences: pd.DataFrame, texts: dict[tuple[str, int], str]
+    frame: pd.DataFrame, edges: list[Cooccurrence], sentences: pd.DataFrame, texts: dict[tuple[str, int], str]
 ) -> list[Evidence]:
     """Every sentence naming both ends of a kept edge."""
     pairs = evidence_pairs(frame)
@@ -269,9 +331,3 @@ def _edge_evidence(
         )
         for r in pairs.itertuples(index=False)
     ]
-
-
-def _progress(total: int, *, enabled: bool):
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="article", desc="annotate", file=sys.stderr, disable=not enabled, leave=False)

@@ -139,22 +139,40 @@ def repeats_heading(line: str, heading: str) -> bool:
 # ------------------------------------------------------------------ stage
 
 
-def split_lines(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every non-blank line, surrounding spaces left out."""
+def split_lines(text: str, max_chars: int = 20_000) -> list[tuple[int, int]]:
+    """(start, end) of every non-blank line, surrounding spaces left out.
+
+    A line longer than `max_chars` is cut after the last sentence end (or
+    else the last space) before the limit, so no block outgrows the model.
+    """
     spans = []
     for m in re.finditer(r"[^\n]+", text):
         line = m.group()
         stripped = line.strip()
         if stripped:
             start = m.start() + (len(line) - len(line.lstrip()))
-            spans.append((start, start + len(stripped)))
+            spans += _cut(text, start, start + len(stripped), max_chars)
     return spans
 
 
-def clean(article: Article, rules: BoilerplateRules) -> CleanArticle:
+def _cut(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    pieces = []
+    while end - start > max_chars:
+        window = text[start : start + max_chars]
+        cut = max(window.rfind(". "), window.rfind("! "), window.rfind("? "))
+        cut = cut + 1 if cut > max_chars // 2 else window.rfind(" ")
+        cut = cut if cut > 0 else max_chars
+        pieces.append((start, start + cut))
+        start += cut
+        while start < end and text[start].isspace():
+            start += 1
+    return pieces + [(start, end)] if start < end else pieces
+
+
+def clean(article: Article, rules: BoilerplateRules, *, max_block_chars: int = 20_000) -> CleanArticle:
     """Split one article into content blocks, furniture removed."""
     raw = article.raw_text.replace("\r", "\n") if "\r" in article.raw_text else article.raw_text
-    spans = split_lines(raw)
+    spans = split_lines(raw, max_block_chars)
     lines = [raw[s:e] for s, e in spans]
     keep = [not is_furniture_line(normalize_chars(line), rules) for line in lines]
     _drop_breadcrumbs(lines, keep, rules)
@@ -174,9 +192,11 @@ def clean(article: Article, rules: BoilerplateRules) -> CleanArticle:
     return CleanArticle(article=article, blocks=tuple(blocks))
 
 
-def clean_all(articles: Iterable[Article], rules: BoilerplateRules) -> Iterator[CleanArticle]:
+def clean_all(
+    articles: Iterable[Article], rules: BoilerplateRules, *, max_block_chars: int = 20_000
+) -> Iterator[CleanArticle]:
     for article in articles:
-        yield clean(article, rules)
+        yield clean(article, rules, max_block_chars=max_block_chars)
 
 
 def _drop_breadcrumbs(lines: list[str], keep: list[bool], rules: BoilerplateRules) -> None:

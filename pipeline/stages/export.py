@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import io as _io
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 import networkx as nx
 
-from pipeline.io import atomic_write, write_records
-from pipeline.records import BlockRow, Cooccurrence, DocumentRow, Entity, Evidence, Mention, Relation
+from pipeline import io
+from pipeline.io import atomic_write
+from pipeline.records import BlockRow, Cooccurrence, DocumentRow, Entity, Evidence, Mention, ReadError, Relation
 
 # Louvain is randomised: a fixed seed makes runs identical.
 COMMUNITY_SEED = 42
@@ -93,10 +96,18 @@ def write_outputs(
     edges: Sequence[Cooccurrence],
     relations: Sequence[Relation],
     evidence: Sequence[Evidence] = (),
+    errors: Sequence[ReadError] = (),
     backbone_alpha: float = 1.0,
+    raw_csv: bool = False,
 ) -> dict[str, int]:
-    """Write every output file; returns rows written per table."""
+    """Write every output file; returns rows written per table.
+
+    Args:
+        raw_csv: keep text cells as they are (by default cells starting with
+            =, +, - or @ get a leading apostrophe so spreadsheets do not run them).
+    """
     out_dir = Path(out_dir)
+    write_records = partial(io.write_records, raw_text=raw_csv)
     rows = {
         "documents.csv": write_records(
             out_dir / "documents.csv", DocumentRow, sorted(documents, key=lambda d: d.doc_id)
@@ -110,6 +121,7 @@ def write_outputs(
         "entities.csv": write_records(out_dir / "entities.csv", Entity, sorted(entities, key=lambda e: e.entity_id)),
         "cooccurrences.csv": write_records(out_dir / "cooccurrences.csv", Cooccurrence, edges),
         "evidence.csv": write_records(out_dir / "evidence.csv", Evidence, evidence),
+        "errors.csv": write_records(out_dir / "errors.csv", ReadError, sorted(errors, key=lambda e: e.source)),
         "relations.csv": write_records(
             out_dir / "relations.csv",
             Relation,
@@ -121,7 +133,22 @@ def write_outputs(
     return rows
 
 
+# Characters XML 1.0 forbids; scraped text can carry them.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(graph: nx.Graph) -> nx.Graph:
+    """A copy of the graph whose text attributes hold only characters XML allows."""
+    safe = graph.copy()
+    for _, data in safe.nodes(data=True):
+        data.update({k: _XML_FORBIDDEN.sub(" ", v) for k, v in data.items() if isinstance(v, str)})
+    for *_, data in safe.edges(data=True):
+        data.update({k: _XML_FORBIDDEN.sub(" ", v) for k, v in data.items() if isinstance(v, str)})
+    return nx.relabel_nodes(safe, {n: _XML_FORBIDDEN.sub(" ", n) for n in safe if isinstance(n, str)})
+
+
 def _write_graph(out_dir: Path, graph: nx.Graph) -> None:
+    graph = xml_safe(graph)
     for name, writer in (("graph.graphml", nx.write_graphml), ("graph.gexf", nx.write_gexf)):
         buffer = _io.BytesIO()
         writer(graph, buffer)
