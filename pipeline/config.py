@@ -39,6 +39,9 @@ class AnnotateConfig:
     model: str
     batch_size: int
     workers: int
+    executor: str
+    scheduler: str
+    partition_size: int
     parse: bool
     cache_dir: Path
     use_cache: bool
@@ -172,6 +175,10 @@ def _validate(config: PipelineConfig) -> None:
         raise ConfigError(f"clean.max_block_chars = {config.clean.max_block_chars} is invalid; value must be >= 1000")
     if a.batch_size < 1:
         raise ConfigError(f"annotate.batch_size = {a.batch_size} is invalid; value must be >= 1")
+    if a.executor not in EXECUTORS:
+        raise ConfigError(f"annotate.executor = {a.executor!r} is invalid; allowed: {', '.join(EXECUTORS)}")
+    if a.partition_size < 1:
+        raise ConfigError(f"annotate.partition_size = {a.partition_size} is invalid; value must be >= 1")
     if a.workers < 1:
         raise ConfigError(f"annotate.workers = {a.workers} is invalid; value must be >= 1")
     if r.window not in WINDOWS:
@@ -185,6 +192,7 @@ def _validate(config: PipelineConfig) -> None:
 
 
 WINDOWS = ("sentence", "block", "document", "sentences")
+EXECUTORS = ("local", "dask")
 
 
 def _plain(value: Any) -> Any:
