@@ -48,6 +48,8 @@ class RunTables:
     entities: pd.DataFrame
     blocks: pd.DataFrame
     documents: pd.DataFrame
+    # doc_id, sentence_id, start, end; optional: without it no pair scores
+    sentences: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,12 @@ def load_run(run_dir: str | Path) -> RunTables:
             if column in needed:
                 frame[column] = _integers(frame[column], f"{path}, column {column!r}")
         tables[name] = frame
+    sentences = Path(run_dir) / "sentences.csv"
+    if sentences.is_file():
+        frame = pd.read_csv(sentences, dtype=str, keep_default_na=False)
+        for column in ("start", "end"):
+            frame[column] = _integers(frame[column], f"{sentences}, column {column!r}")
+        tables["sentences"] = frame
     return RunTables(**tables)
 
 
@@ -147,6 +155,8 @@ def score(gold: list[dict], run: RunTables, *, label_map: dict[str, str] | None 
     for key, kind in (("demonyms", "demonym"), ("roles", "role")):
         if any(key in record for record in gold):
             report[key] = {"recall": _span_recall(gold, predicted, key, kind)}
+    if run.sentences is not None and _has_field(gold, "entity"):
+        report["pairs"] = _sentence_pairs(gold, predicted, run.sentences)
     return report
 
 
@@ -332,6 +342,45 @@ def _span_pairs(gold: list[dict], at_span: dict, field: str) -> list[tuple[str, 
             if match is not None and span.get(field) is not None:
                 pairs.append((span[field], match))
     return pairs
+
+
+def _sentence_pairs(gold: list[dict], predicted: dict[str, list[_Predicted]], sentences: pd.DataFrame) -> dict:
+    """Sentence-level entity pairs: two distinct entities named in one sentence.
+
+    Gold pairs come from the gold's entities, demonyms and roles (canonical
+    names) placed in the run's sentences; predicted pairs from all the run's
+    mentions. Micro P/R/F1 over (document, sentence, pair).
+    """
+    gold_pairs: set = set()
+    pred_pairs: set = set()
+    for record in gold:
+        rows = sentences[sentences["doc_id"] == record["id"]].sort_values("start")
+        starts, ids = rows["start"].tolist(), rows["sentence_id"].tolist()
+
+        def sentence_of(offset: int) -> str | None:
+            i = bisect_right(starts, offset) - 1
+            return ids[i] if i >= 0 and offset < rows["end"].iloc[i] else None
+
+        spans = [
+            (s["start"], name_key(s["entity"]))
+            for key in ("entities", "demonyms", "roles")
+            for s in record.get(key, [])
+            if s.get("entity")
+        ]
+        gold_pairs |= _pairs_in_sentences(record["id"], spans, sentence_of)
+        pred = [(p.start, name_key(p.name)) for p in predicted.get(record["id"], [])]
+        pred_pairs |= _pairs_in_sentences(record["id"], pred, sentence_of)
+    scores = _prf(len(gold_pairs & pred_pairs), len(pred_pairs - gold_pairs), len(gold_pairs - pred_pairs))
+    return {k: scores[k] for k in _METRICS}
+
+
+def _pairs_in_sentences(doc_id: str, spans: list[tuple[int, str]], sentence_of) -> set:
+    by_sentence: dict[str, set[str]] = {}
+    for start, name in spans:
+        sid = sentence_of(start)
+        if sid is not None:
+            by_sentence.setdefault(sid, set()).add(name)
+    return {(doc_id, sid, a, b) for sid, names in by_sentence.items() for a in names for b in names if a < b}
 
 
 def _document_entities(gold: list[dict], predicted: dict[str, list[_Predicted]]) -> dict:

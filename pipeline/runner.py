@@ -235,6 +235,7 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
         relations=[],
         evidence=evidence,
         errors=corpus.errors,
+        sentences=corpus.sentences,
         backbone_alpha=config.relate.backbone_alpha,
         raw_csv=config.output.raw_csv,
     )

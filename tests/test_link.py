@@ -16,7 +16,7 @@ def link_text(nlp, kb, link_rules, boilerplate_rules):
         cleaned = [clean(Article(f"d{i}", "", "", date, "", t), boilerplate_rules) for i, t in enumerate(texts)]
         per_doc = [link_article(c, a, kb, link_rules, today="2026-11-21") for c, a in annotate(cleaned, nlp, batch_size=8)]
         mentions, entities = link_corpus(per_doc, kb)
-        names = {e.entity_id: e.name for e in entities}
+        names = {e.entity_id: e.name for e in entities} | {k: e.name for k, e in kb.entities.items()}
         return [(m.text, m.kind, names[m.entity_id], m.label, names.get(m.refers_to, "")) for m in mentions], entities
 
     return run
@@ -85,9 +85,12 @@ def test_metonymy_capital_as_actor_but_not_as_destination(link_text):
 
 def test_names_outside_the_kb_merge_across_articles(link_text):
     mentions, entities = link_text(
-        "Le chercheur Konstantin Asmolov a commenté la visite.", "Selon Asmolov, la visite est historique."
+        "Le politologue Konstantin Asmolov, de l'Académie des sciences de Russie, estime que la visite est historique.",
+        "Selon Asmolov, la visite est historique.",
     )
     ids = {text: name for text, kind, name, *_ in mentions if kind == "name"}
     assert ids["Asmolov"] == ids["Konstantin Asmolov"] == "Konstantin Asmolov"
+    # the longest name wins over the state inside it
+    assert ids["Académie des sciences de Russie"] == "Académie des sciences de Russie" and "Russie" not in ids
     asmolov = [e for e in entities if e.name == "Konstantin Asmolov"]
     assert len(asmolov) == 1 and asmolov[0].entity_id == "per:konstantin-asmolov" and asmolov[0].documents == 2

@@ -27,7 +27,7 @@ def test_every_output_file_is_written(out):
 
 def test_documents_table(out):
     docs = out["documents"]
-    assert list(docs.columns) == ["doc_id", "source", "title", "date", "url", "chars", "sentences", "mentions", "status"]
+    assert list(docs.columns) == ["doc_id", "source", "title", "date", "url", "chars", "sentences", "mentions", "status", "duplicate_of"]
     assert len(docs) == 5 and set(docs["status"]) == {"ok"}
     assert (docs["mentions"] > 0).all()
 

@@ -18,7 +18,17 @@ import networkx as nx
 
 from pipeline import io
 from pipeline.io import atomic_write
-from pipeline.records import BlockRow, Cooccurrence, DocumentRow, Entity, Evidence, Mention, ReadError, Relation
+from pipeline.records import (
+    BlockRow,
+    Cooccurrence,
+    DocumentRow,
+    Entity,
+    Evidence,
+    Mention,
+    ReadError,
+    Relation,
+    SentenceRow,
+)
 
 # Louvain is randomised: a fixed seed makes runs identical.
 COMMUNITY_SEED = 42
@@ -97,6 +107,7 @@ def write_outputs(
     relations: Sequence[Relation],
     evidence: Sequence[Evidence] = (),
     errors: Sequence[ReadError] = (),
+    sentences: Sequence[SentenceRow] = (),
     backbone_alpha: float = 1.0,
     raw_csv: bool = False,
 ) -> dict[str, int]:
@@ -122,6 +133,9 @@ def write_outputs(
         "cooccurrences.csv": write_records(out_dir / "cooccurrences.csv", Cooccurrence, edges),
         "evidence.csv": write_records(out_dir / "evidence.csv", Evidence, evidence),
         "errors.csv": write_records(out_dir / "errors.csv", ReadError, sorted(errors, key=lambda e: e.source)),
+        "sentences.csv": write_records(
+            out_dir / "sentences.csv", SentenceRow, sorted(sentences, key=lambda r: (r.doc_id, r.sentence_id))
+        ),
         "relations.csv": write_records(
             out_dir / "relations.csv",
             Relation,

@@ -140,14 +140,15 @@ def _at_sentence_start(toks: tuple[Token, ...], i: int, ann: AnnotatedArticle) -
 def _kb_spans(ann: AnnotatedArticle, raw: str, kb: KnowledgeBase) -> list[_Span]:
     """Longest knowledge-base names in each sentence, left to right."""
     spans, toks = [], ann.tokens
-    for sent in ann.sentences:
-        i = sent.token_start
-        while i < sent.token_end:
+    # within a block, not a sentence: the parser can cut a name ("Kim Jong | Un a reçu")
+    for block_start, block_end in _block_token_ranges(ann):
+        i = block_start
+        while i < block_end:
             found = None
             first = name_key(toks[i].text).split()[:1] if toks[i].text[:1].isalpha() else []
             words = kb.alias_words.get(first[0], 0) if first else 0
             # hyphens and apostrophes are tokens of their own: allow two per word
-            for j in range(min(sent.token_end, i + 2 * words), i, -1) if words else ():
+            for j in range(min(block_end, i + 2 * words), i, -1) if words else ():
                 if not toks[j - 1].text[-1:].isalnum():
                     continue
                 surface = raw[toks[i].start : toks[j - 1].end]
@@ -161,6 +162,14 @@ def _kb_spans(ann: AnnotatedArticle, raw: str, kb: KnowledgeBase) -> list[_Span]
             else:
                 i += 1
     return spans
+
+
+def _block_token_ranges(ann: AnnotatedArticle) -> list[tuple[int, int]]:
+    ranges: dict[int, list[int]] = {}
+    for sent in ann.sentences:
+        r = ranges.setdefault(sent.block_id, [sent.token_start, sent.token_end])
+        r[0], r[1] = min(r[0], sent.token_start), max(r[1], sent.token_end)
+    return [(a, b) for a, b in ranges.values()]
 
 
 def _case_fits(surface: str, alias: str) -> bool:
