@@ -279,6 +279,62 @@ def test_wikidata_recall():
 # -------------------------------------------------- boilerplate, demonyms, roles
 
 
+def test_metonymy_counts_missed_and_wrongly_added_states():
+    text = "Moscou a répondu. Poutine est arrivé à Pyongyang. Washington proteste."
+    gold = [
+        {
+            "id": "d",
+            "text": text,
+            "entities": [
+                span(text, "Moscou", "LOC", entity="Moscou", metonym_of="Russie"),
+                span(text, "Pyongyang", "LOC", entity="Pyongyang", metonym_of=None),
+                span(text, "Washington", "LOC", entity="Washington", metonym_of="États-Unis"),
+            ],
+        }
+    ]
+    predicted = run(
+        mentions=[
+            mention_at("d", text, "Moscou", "LOC", "Q649", refers_to="Q159"),  # right
+            mention_at("d", text, "Pyongyang", "LOC", "Q18808", refers_to="Q423"),  # wrongly added
+            mention_at("d", text, "Washington", "LOC", "Q61"),  # missed
+        ],
+        entities=[entity("Q649", "Moscou"), entity("Q18808", "Pyongyang"), entity("Q61", "Washington"),
+                  entity("Q159", "Russie"), entity("Q423", "Corée du Nord")],
+    )  # fmt: skip
+    # three places where gold or run says "state": one right
+    assert score(gold, predicted)["linking"]["metonymy_accuracy"] == pytest.approx(1 / 3, abs=1e-4)
+
+
+def test_sentence_pairs_in_the_runs_sentences():
+    text = "Poutine a vu Kim. Le président russe a parlé."
+    gold = [
+        {
+            "id": "d",
+            "text": text,
+            "entities": [
+                span(text, "Poutine", "PER", entity="Vladimir Poutine"),
+                span(text, "Kim", "PER", entity="Kim Jong-un"),
+            ],
+            "roles": [span(text, "président russe", entity="Vladimir Poutine")],
+            "demonyms": [span(text, "russe", entity="Russie")],
+        }
+    ]
+    sentences = pd.DataFrame(
+        [("d", "0", 0, 17), ("d", "1", 18, len(text))], columns=["doc_id", "sentence_id", "start", "end"]
+    )
+    tables = run(
+        mentions=[
+            mention_at("d", text, "Poutine", "PER", "Q7747"),
+            mention_at("d", text, "Kim", "PER", "Q56226"),
+            mention_at("d", text, "russe", "STATE", "Q159", kind="demonym"),
+        ],
+        entities=[entity("Q7747", "Vladimir Poutine"), entity("Q56226", "Kim Jong-un"), entity("Q159", "Russie")],
+    )
+    tables = RunTables(tables.mentions, tables.entities, tables.blocks, tables.documents, sentences)
+    # gold pairs: (Poutine, Kim) in s0, (Poutine, Russie) in s1; predicted: only the first
+    assert score(gold, tables)["pairs"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667}
+
+
 def test_boilerplate_removed_and_content_lost():
     # M0 e1 n2 u3 \n4 A5 B6 _7 C8 D9 \n10 E11 F12 \n13 (14 c15 )16 _17 9 18 9 19
     text = "Menu\nAB CD\nEF\n(c) 99"
