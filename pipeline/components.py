@@ -59,7 +59,7 @@ class KBLinker:
         article = Article(doc_id="doc", source="", title="", date="", url="", raw_text=doc.text)
         clean = CleanArticle(article, (Block("paragraph", doc.text, 0, len(doc.text)),))
         mentions = link_article(clean, to_records(clean, [doc]), self.kb, self.rules, today=date.today().isoformat())
-        mentions, _ = link_corpus([mentions], self.kb)
+        mentions, _, _ = link_corpus([mentions], self.kb)
         doc._.mentions = mentions
         spans = [self._span(doc, m) for m in mentions if m.kind == "name"]
         doc.ents = [s for s in spans if s is not None]

@@ -17,7 +17,13 @@ DEFAULT_CONFIG = Path(__file__).with_name("default_config.toml")
 
 # Keys holding paths: relative values are resolved against the folder of the
 # file that set them.
-_PATH_KEYS = {("clean", "rules_file"), ("link", "rules_file"), ("link", "kb_dir"), ("link", "extra_kb_dirs")}
+_PATH_KEYS = {
+    ("clean", "rules_file"),
+    ("link", "rules_file"),
+    ("relate", "rules_file"),
+    ("link", "kb_dir"),
+    ("link", "extra_kb_dirs"),
+}
 # Outputs and caches are relative to the working directory.
 _CWD_PATH_KEYS = {("output", "out_dir"), ("annotate", "cache_dir")}
 
@@ -56,6 +62,8 @@ class LinkConfig:
 
 @dataclass(frozen=True)
 class RelateConfig:
+    relations: bool
+    rules_file: Path
     window: str
     window_sentences: int
     fold_metonyms: bool

@@ -368,13 +368,7 @@ def _sentence_pairs(gold: list[dict], predicted: dict[str, list[_Predicted]], se
     gold_pairs: set = set()
     pred_pairs: set = set()
     for record in gold:
-        rows = sentences[sentences["doc_id"] == record["id"]].sort_values("start")
-        starts, ids = rows["start"].tolist(), rows["sentence_id"].tolist()
-
-        def sentence_of(offset: int) -> str | None:
-            i = bisect_right(starts, offset) - 1
-            return ids[i] if i >= 0 and offset < rows["end"].iloc[i] else None
-
+        sentence_of = _sentence_locator(sentences[sentences["doc_id"] == record["id"]])
         spans = [
             (s["start"], name_key(s["entity"]))
             for key in ("entities", "demonyms", "roles")
@@ -386,6 +380,18 @@ def _sentence_pairs(gold: list[dict], predicted: dict[str, list[_Predicted]], se
         pred_pairs |= _pairs_in_sentences(record["id"], pred, sentence_of)
     scores = _prf(len(gold_pairs & pred_pairs), len(pred_pairs - gold_pairs), len(gold_pairs - pred_pairs))
     return {k: scores[k] for k in _METRICS}
+
+
+def _sentence_locator(rows: pd.DataFrame):
+    """offset -> id of the sentence holding it (None between sentences)."""
+    rows = rows.sort_values("start")
+    starts, ends, ids = rows["start"].tolist(), rows["end"].tolist(), rows["sentence_id"].tolist()
+
+    def sentence_of(offset: int) -> str | None:
+        i = bisect_right(starts, offset) - 1
+        return ids[i] if i >= 0 and offset < ends[i] else None
+
+    return sentence_of
 
 
 def _pairs_in_sentences(doc_id: str, spans: list[tuple[int, str]], sentence_of) -> set:

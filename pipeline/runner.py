@@ -13,7 +13,7 @@ import platform
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -37,6 +37,7 @@ from pipeline.records import (
     Evidence,
     Mention,
     ReadError,
+    Relation,
     SentenceRow,
     column_names,
 )
@@ -45,6 +46,7 @@ from pipeline.stages.clean import BoilerplateRules, clean
 from pipeline.stages.export import write_outputs
 from pipeline.stages.link import LinkRules, link_article, link_corpus
 from pipeline.stages.relate import cooccurrences, evidence_pairs, mention_frame
+from pipeline.stages.relations import RelationRules, extract_relations
 
 
 @dataclass
@@ -100,6 +102,7 @@ class _Resources:
     boilerplate: BoilerplateRules
     kb: KnowledgeBase
     link_rules: LinkRules
+    relation_rules: RelationRules
     nlp: spacy.language.Language
     signature: str
     cache: AnnotationCache | None
@@ -111,6 +114,7 @@ class _Resources:
             boilerplate=io.read_boilerplate_rules(config.clean.rules_file),
             kb=io.read_kb([config.link.kb_dir, *config.link.extra_kb_dirs]),
             link_rules=LinkRules.from_dict(io.read_toml(config.link.rules_file)),
+            relation_rules=RelationRules.from_dict(io.read_toml(config.relate.rules_file)),
             nlp=nlp,
             signature=settings_signature(model_signature(nlp), {"parse": config.annotate.parse}),
             cache=AnnotationCache(config.annotate.cache_dir, read=not force) if config.annotate.use_cache else None,
@@ -127,11 +131,15 @@ class _Corpus:
     sentences: list[SentenceRow] = field(default_factory=list)
     # text of the sentences naming two or more entities: the evidence
     sentence_text: dict[tuple[str, int], str] = field(default_factory=dict)
+    relations: list[Relation] = field(default_factory=list)
     errors: list[ReadError] = field(default_factory=list)
 
-    def add(self, article: CleanArticle, ann: AnnotatedArticle, mentions: list[Mention]) -> None:
+    def add(
+        self, article: CleanArticle, ann: AnnotatedArticle, mentions: list[Mention], relations: list[Relation]
+    ) -> None:
         a = article.article
         self.mentions.append(mentions)
+        self.relations += relations
         self.sentences += [SentenceRow(a.doc_id, s.sentence_id, s.block_id, s.start, s.end) for s in ann.sentences]
         for sid in _shared_sentences(mentions):
             s = ann.sentences[sid]
@@ -211,7 +219,9 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
         for article, ann in clock.timed("annotate", annotated):
             t = time.perf_counter()
             try:
-                corpus.add(article, ann, link_article(article, ann, res.kb, res.link_rules, today=today))
+                mentions = link_article(article, ann, res.kb, res.link_rules, today=today)
+                relations = _relations(article, ann, mentions, res, config)
+                corpus.add(article, ann, mentions, relations)
             except Exception as err:  # noqa: BLE001
                 corpus.fail(article.article.source, f"link failed: {err!r}", article.article)
             clock.add("link", t)
@@ -221,9 +231,14 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
     )
 
     t = time.perf_counter()
-    mentions, entities = link_corpus(corpus.mentions, res.kb)
+    mentions, entities, renamed = link_corpus(corpus.mentions, res.kb)
     t = clock.add("link", t)
+    relations = [
+        replace(r, subject=renamed.get(r.subject, r.subject), object=renamed.get(r.object, r.object))
+        for r in corpus.relations
+    ]
     edges, evidence = _relate(mentions, corpus, res.kb, config)
+    evidence += _relation_evidence(relations, corpus)
     t = clock.add("relate", t)
     write_outputs(
         config.output.out_dir,
@@ -232,7 +247,7 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
         mentions=mentions,
         entities=entities,
         edges=edges,
-        relations=[],
+        relations=relations,
         evidence=evidence,
         errors=corpus.errors,
         sentences=corpus.sentences,
@@ -275,6 +290,40 @@ def _relate(
         dates={d.doc_id: d.date for d in corpus.documents.values()},
     )
     return edges, _edge_evidence(frame, edges, sentences, corpus.sentence_text)
+
+
+def _relations(
+    article: CleanArticle, ann: AnnotatedArticle, mentions: list[Mention], res: _Resources, config: PipelineConfig
+) -> list[Relation]:
+    """Typed relations of one article (they need the dependency parse).
+
+    A capital or seat that stands for its state in a sentence ("les
+    États-Unis accusent Pyongyang") is the state in that sentence's relations.
+    """
+    if not (config.relate.relations and config.annotate.parse):
+        return []
+    found = extract_relations(ann, mentions, article.article.raw_text, res.relation_rules)
+    stands_for = {(m.sentence_id, m.entity_id): m.refers_to for m in mentions if m.refers_to}
+    return [
+        replace(
+            r,
+            subject=stands_for.get((r.sentence_id, r.subject), r.subject),
+            object=stands_for.get((r.sentence_id, r.object), r.object),
+        )
+        for r in found
+        if stands_for.get((r.sentence_id, r.subject), r.subject) != stands_for.get((r.sentence_id, r.object), r.object)
+    ]
+
+
+def _relation_evidence(relations: list[Relation], corpus: _Corpus) -> list[Evidence]:
+    where = {(s.doc_id, s.sentence_id): s for s in corpus.sentences}
+    out = []
+    for r in relations:
+        s = where[r.doc_id, r.sentence_id]
+        out.append(
+            Evidence("relation", r.subject, r.object, r.relation, r.doc_id, r.sentence_id, s.start, s.end, r.evidence)
+        )
+    return out
 
 
 def _run_info(inputs: list[Path], config: PipelineConfig, res: _Resources, corpus: _Corpus, result: RunResult) -> dict:

@@ -15,7 +15,7 @@ def link_text(nlp, kb, link_rules, boilerplate_rules):
     def run(*texts: str, date: str = "2024-06-18"):
         cleaned = [clean(Article(f"d{i}", "", "", date, "", t), boilerplate_rules) for i, t in enumerate(texts)]
         per_doc = [link_article(c, a, kb, link_rules, today="2026-11-21") for c, a in annotate(cleaned, nlp, batch_size=8)]
-        mentions, entities = link_corpus(per_doc, kb)
+        mentions, entities, _ = link_corpus(per_doc, kb)
         names = {e.entity_id: e.name for e in entities} | {k: e.name for k, e in kb.entities.items()}
         return [(m.text, m.kind, names[m.entity_id], m.label, names.get(m.refers_to, "")) for m in mentions], entities
 

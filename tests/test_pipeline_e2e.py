@@ -14,12 +14,25 @@ from tests.conftest import ARTICLES
 @pytest.fixture(scope="module")
 def out(shipped_run):
     folder = shipped_run.out_dir
-    return {name: pd.read_csv(folder / f"{name}.csv", keep_default_na=False) for name in ("documents", "mentions", "entities", "cooccurrences")} | {"folder": folder}
+    return {
+        name: pd.read_csv(folder / f"{name}.csv", keep_default_na=False)
+        for name in ("documents", "mentions", "entities", "cooccurrences")
+    } | {"folder": folder}
 
 
 def test_every_output_file_is_written(out):
     names = {p.name for p in out["folder"].iterdir()}
-    assert {"documents.csv", "mentions.csv", "entities.csv", "cooccurrences.csv", "relations.csv", "graph.graphml", "graph.gexf", "graph.json", "run.json"} <= names
+    assert {
+        "documents.csv",
+        "mentions.csv",
+        "entities.csv",
+        "cooccurrences.csv",
+        "relations.csv",
+        "graph.graphml",
+        "graph.gexf",
+        "graph.json",
+        "run.json",
+    } <= names
     run_info = json.loads((out["folder"] / "run.json").read_text(encoding="utf-8"))
     assert run_info["counts"]["articles"] == 5
     assert set(run_info["timings"]) >= {"annotate", "link", "relate", "export"}
@@ -27,7 +40,18 @@ def test_every_output_file_is_written(out):
 
 def test_documents_table(out):
     docs = out["documents"]
-    assert list(docs.columns) == ["doc_id", "source", "title", "date", "url", "chars", "sentences", "mentions", "status", "duplicate_of"]
+    assert list(docs.columns) == [
+        "doc_id",
+        "source",
+        "title",
+        "date",
+        "url",
+        "chars",
+        "sentences",
+        "mentions",
+        "status",
+        "duplicate_of",
+    ]
     assert len(docs) == 5 and set(docs["status"]) == {"ok"}
     assert (docs["mentions"] > 0).all()
 
@@ -91,3 +115,30 @@ def test_graph_files_read_back_to_the_same_graph(out):
         g = reader(out["folder"] / name)
         assert set(g.nodes) == set(out["entities"]["entity_id"]), name
         assert {(frozenset((a, b)), int(d["weight"])) for a, b, d in g.edges(data=True)} == expected, name
+
+
+@pytest.mark.parametrize(
+    "subject, relation, object_, words",
+    [
+        ("Vladimir Poutine", "VISIT", "Corée du Nord", ("visite", "Corée du Nord")),
+        ("États-Unis", "ACCUSE", "Corée du Nord", ("accusent Pyongyang",)),
+        ("Jens Stoltenberg", "AFFILIATED_WITH", "Otan", ("secrétaire général de l'Otan",)),
+    ],
+)
+def test_typed_relations_with_their_evidence(out, subject, relation, object_, words):
+    ids = out["entities"].set_index("name")["entity_id"]
+    relations = pd.read_csv(out["folder"] / "relations.csv", keep_default_na=False)
+    found = relations[
+        (relations["subject"] == ids[subject])
+        & (relations["relation"] == relation)
+        & (relations["object"] == ids[object_])
+    ]
+    assert len(found) > 0
+    assert any(all(w in text for w in words) for text in found["evidence"])
+    evidence = pd.read_csv(out["folder"] / "evidence.csv", keep_default_na=False)
+    rows = evidence[
+        (evidence["kind"] == "relation") & (evidence["relation"] == relation) & (evidence["source"] == ids[subject])
+    ]
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in ARTICLES.glob("*.txt")}
+    for r in rows.itertuples():
+        assert texts[r.doc_id][r.start : r.end] == r.text  # the sentence, at its raw offsets

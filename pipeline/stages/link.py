@@ -486,12 +486,18 @@ def _next_to_person(toks, i: int, end: int, persons: list[Mention]) -> bool:
 # ------------------------------------------------------------------- corpus
 
 
-def link_corpus(documents: Iterable[list[Mention]], kb: KnowledgeBase) -> tuple[list[Mention], list[Entity]]:
+def link_corpus(
+    documents: Iterable[list[Mention]], kb: KnowledgeBase
+) -> tuple[list[Mention], list[Entity], dict[str, str]]:
     """Give names outside the KB stable ids, merge their variants, count entities.
 
     A `nil:` name becomes `<type>:<slug>`, its type the label most often given
     to it. A one-word person name that is the last word of exactly one longer
     person name of the corpus joins it ("Stoltenberg" -> "Jens Stoltenberg").
+
+    Returns:
+        the mentions with final ids, the entities table, and the final id of
+        every provisional `nil:` id (for records made before this step).
     """
     mentions = [m for doc in documents for m in doc]
     labels: dict[str, Counter] = defaultdict(Counter)
@@ -544,7 +550,8 @@ def link_corpus(documents: Iterable[list[Mention]], kb: KnowledgeBase) -> tuple[
         linked.append(m)
 
     names = {resolve(key): _top(surfaces[key]) for key in nil_type if final_id[key] == key}
-    return linked, _entities(linked, kb, names)
+    renamed = {key: resolve(key) for key in nil_type}
+    return linked, _entities(linked, kb, names), renamed
 
 
 def _entities(mentions: list[Mention], kb: KnowledgeBase, nil_names: dict[str, str]) -> list[Entity]:
