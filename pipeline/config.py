@@ -12,6 +12,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from pipeline.stages.ingest import Fields
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = Path(__file__).with_name("default_config.toml")
 
@@ -31,7 +33,19 @@ _CWD_PATH_KEYS = {("output", "out_dir"), ("annotate", "cache_dir")}
 @dataclass(frozen=True)
 class InputConfig:
     extensions: tuple[str, ...]
+    id_field: str
+    text_field: str
+    title_field: str
+    date_field: str
+    url_field: str
+    french_only: bool
+    duplicate_threshold: float
+    keep_duplicates: bool
     max_bytes: int
+
+    @property
+    def fields(self) -> Fields:
+        return Fields(self.id_field, self.text_field, self.title_field, self.date_field, self.url_field)
 
 
 @dataclass(frozen=True)
@@ -179,6 +193,12 @@ def _absolute(value: str | Path, base: Path) -> Path:
 
 def _validate(config: PipelineConfig) -> None:
     a, r = config.annotate, config.relate
+    if not config.input.text_field:
+        raise ConfigError("input.text_field = '' is invalid; it must name the field holding the article text")
+    if not 0 < config.input.duplicate_threshold <= 1:
+        raise ConfigError(
+            f"input.duplicate_threshold = {config.input.duplicate_threshold} is invalid; value must be in (0, 1]"
+        )
     if config.clean.max_block_chars < 1000:
         raise ConfigError(f"clean.max_block_chars = {config.clean.max_block_chars} is invalid; value must be >= 1000")
     if a.batch_size < 1:

@@ -13,14 +13,14 @@ import os
 import tempfile
 import tomllib
 from collections.abc import Iterable, Iterator
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from pathlib import Path
 from typing import Any
 
 from pipeline.kb import KnowledgeBase
 from pipeline.records import Article, ReadError, column_names
 from pipeline.stages.clean import BoilerplateRules
-from pipeline.stages.ingest import parse_document
+from pipeline.stages.ingest import Fields, file_suffix, parse_document
 
 # ------------------------------------------------------------------ inputs
 
@@ -42,11 +42,16 @@ def find_inputs(paths: Iterable[str | Path], extensions: Iterable[str]) -> Itera
 
 
 def read_articles(
-    paths: Iterable[str | Path], extensions: Iterable[str], *, max_bytes: int = 50_000_000
+    paths: Iterable[str | Path],
+    extensions: Iterable[str],
+    *,
+    max_bytes: int = 50_000_000,
+    fields: Fields | None = None,
 ) -> Iterator[Article | ReadError]:
-    """Read every input file into Articles; unreadable ones become ReadErrors.
+    """Read every input file into Articles; what cannot be read becomes ReadErrors.
 
-    Files larger than `max_bytes` are skipped without being read.
+    Files larger than `max_bytes` are skipped without being read. A JSON Lines
+    or CSV file gives one Article per record (`fields` names the columns).
     """
     seen: dict[str, int] = {}
     for item in find_inputs(paths, extensions):
@@ -59,11 +64,16 @@ def read_articles(
                 yield ReadError(str(item), f"too large: {size} bytes > input.max_bytes = {max_bytes}")
                 continue
             data = item.read_bytes()
-            articles = parse_document(data, source=str(item), doc_id=_unique(item.stem, seen), suffix=item.suffix)
+            suffix = file_suffix(item.name)
+            stem = item.name[: len(item.name) - len(suffix)] if suffix else item.name
+            parsed = parse_document(
+                data, source=str(item), doc_id=stem, suffix=suffix, fields=fields, max_unpacked=max_bytes
+            )
         except (OSError, UnicodeError, ValueError) as err:
             yield ReadError(str(item), _problem(err))
             continue
-        yield from articles
+        for x in parsed:  # record ids must be unique across files too
+            yield x if isinstance(x, ReadError) else replace(x, doc_id=_unique(x.doc_id, seen))
 
 
 def _unique(doc_id: str, seen: dict[str, int]) -> str:

@@ -44,6 +44,7 @@ from pipeline.records import (
 from pipeline.stages.annotate import annotate
 from pipeline.stages.clean import BoilerplateRules, clean
 from pipeline.stages.export import write_outputs
+from pipeline.stages.ingest import DuplicateIndex, detect_language, file_suffix, is_french, shingles
 from pipeline.stages.link import LinkRules, link_article, link_corpus
 from pipeline.stages.relate import cooccurrences, evidence_pairs, mention_frame
 from pipeline.stages.relations import RelationRules, extract_relations
@@ -133,6 +134,7 @@ class _Corpus:
     sentence_text: dict[tuple[str, int], str] = field(default_factory=dict)
     relations: list[Relation] = field(default_factory=list)
     errors: list[ReadError] = field(default_factory=list)
+    duplicate_of: dict[str, str] = field(default_factory=dict)
 
     def add(
         self, article: CleanArticle, ann: AnnotatedArticle, mentions: list[Mention], relations: list[Relation]
@@ -146,15 +148,37 @@ class _Corpus:
             self.sentence_text[a.doc_id, sid] = a.raw_text[s.start : s.end]
         status = "ok" if article.blocks else "empty"
         self.documents[a.doc_id] = DocumentRow(
-            a.doc_id, a.source, a.title, a.date, a.url, len(a.raw_text), len(ann.sentences), len(mentions), status, ""
+            a.doc_id,
+            a.source,
+            a.title,
+            a.date,
+            a.url,
+            len(a.raw_text),
+            len(ann.sentences),
+            len(mentions),
+            status,
+            self.duplicate_of.get(a.doc_id, ""),
         )
         self.blocks += [BlockRow(a.doc_id, i, b.kind, b.raw_start, b.raw_end) for i, b in enumerate(article.blocks)]
 
+    def skip(self, article: Article, status: str, *, duplicate_of: str = "") -> None:
+        """An article left out on purpose (not French, a copy)."""
+        if status != "duplicate":
+            print(
+                f"pressgraph: skipped {article.source} ({article.doc_id}): {status.removeprefix('skipped: ')}",
+                file=sys.stderr,
+            )
+        a = article
+        self.documents[a.doc_id] = DocumentRow(
+            a.doc_id, a.source, a.title, a.date, a.url, len(a.raw_text), 0, 0, status, duplicate_of
+        )
+
     def fail(self, source: str, problem: str, article: Article | None = None) -> None:
+        """An input or article that could not be processed: errors.csv, stderr, documents.csv."""
         self.errors.append(ReadError(source, problem))
         print(f"pressgraph: skipped {source}: {problem}", file=sys.stderr)
-        doc_id = article.doc_id if article else Path(source).stem
-        key = doc_id if article else source
+        doc_id = article.doc_id if article else Path(source).name
+        key = doc_id if article else f"{source}#{len(self.errors)}"
         self.documents[key] = DocumentRow(
             doc_id, source, "", "", "", len(article.raw_text) if article else 0, 0, 0, f"error: {problem}", ""
         )
@@ -189,10 +213,17 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
     corpus = _Corpus()
     today = date.today().isoformat()
 
+    duplicates = DuplicateIndex(config.input.duplicate_threshold)
+
     def articles() -> Iterator[Article]:
-        for item in io.read_articles(inputs, config.input.extensions, max_bytes=config.input.max_bytes):
+        for item in io.read_articles(
+            inputs, config.input.extensions, max_bytes=config.input.max_bytes, fields=config.input.fields
+        ):
             if isinstance(item, ReadError):
                 corpus.fail(item.source, item.problem)
+            elif config.input.french_only and not is_french(item.raw_text):
+                language, confidence = detect_language(item.raw_text)
+                corpus.skip(item, f"skipped: not French ({language}, {confidence:.2f})")
             else:
                 yield item
 
@@ -200,10 +231,19 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
         for article in clock.timed("ingest", articles()):
             t = time.perf_counter()
             try:
-                yield clean(article, res.boilerplate, max_block_chars=config.clean.max_block_chars)
+                result = clean(article, res.boilerplate, max_block_chars=config.clean.max_block_chars)
+                original = duplicates.add(article.doc_id, shingles(" ".join(b.text for b in result.blocks)))
             except Exception as err:  # noqa: BLE001 - one bad article must not stop the corpus
                 corpus.fail(article.source, f"clean failed: {err!r}", article)
+                original = result = None
             clock.add("clean", t)
+            if original:
+                corpus.duplicate_of[article.doc_id] = original
+                if not config.input.keep_duplicates:
+                    corpus.skip(article, "duplicate", duplicate_of=original)
+                    continue
+            if result is not None:
+                yield result
 
     total = sum(1 for p in io.find_inputs(inputs, config.input.extensions) if isinstance(p, Path))
     with tqdm(total=total, unit="article", desc="annotate", file=sys.stderr, disable=not progress, leave=False) as bar:
@@ -222,6 +262,7 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
                 mentions = link_article(article, ann, res.kb, res.link_rules, today=today)
                 relations = _relations(article, ann, mentions, res, config)
                 corpus.add(article, ann, mentions, relations)
+                _save_extracted_text(article.article, config.output.out_dir)
             except Exception as err:  # noqa: BLE001
                 corpus.fail(article.article.source, f"link failed: {err!r}", article.article)
             clock.add("link", t)
@@ -259,7 +300,7 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
     failed = len(corpus.errors)
     result = RunResult(
         out_dir=config.output.out_dir,
-        articles=len(corpus.documents) - failed,
+        articles=sum(d.status in ("ok", "empty") for d in corpus.documents.values()),
         failed=failed,
         mentions=len(mentions),
         entities=len(entities),
@@ -290,6 +331,16 @@ def _relate(
         dates={d.doc_id: d.date for d in corpus.documents.values()},
     )
     return edges, _edge_evidence(frame, edges, sentences, corpus.sentence_text)
+
+
+def _save_extracted_text(article: Article, out_dir: Path) -> None:
+    """Offsets index the text pressgraph read; for HTML, JSON Lines and CSV
+    inputs (or compressed ones) that text is not the file, so it is saved as
+    `texts/<doc_id>.txt` in the output folder."""
+    if file_suffix(Path(article.source).name) in (".txt", ".md"):
+        return
+    name = article.doc_id.replace("/", "_").replace("\\", "_").lstrip(".") or "_"
+    io.atomic_write(out_dir / "texts" / f"{name}.txt", lambda f: f.write(article.raw_text))
 
 
 def _relations(
