@@ -489,6 +489,9 @@ _OTHER_ROWS = (
     ("content lost", ("boilerplate", "content_lost")),
     ("demonym recall", ("demonyms", "recall")),
     ("role recall", ("roles", "recall")),
+    ("entity pairs precision (sentence)", ("pairs", "precision")),
+    ("entity pairs recall (sentence)", ("pairs", "recall")),
+    ("entity pairs F1 (sentence)", ("pairs", "f1")),
 )
 
 
@@ -565,9 +568,11 @@ def baseline_tables(gold: list[dict], nlp: Any) -> RunTables:
     mention of the entity "<label>:<text>", and each whole text is kept as
     one block. Scoring these tables gives the baseline the pipeline must beat.
     """
-    mentions, blocks, documents = [], [], []
+    mentions, blocks, documents, sentences = [], [], [], []
     for doc, doc_id in nlp.pipe(((record["text"], record["id"]) for record in gold), as_tuples=True):
-        starts = [s.start_char for s in doc.sents] if doc.has_annotation("SENT_START") else [0]
+        sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+        starts = [s.start_char for s in sents]
+        sentences += [(doc_id, str(i), s.start_char, s.end_char) for i, s in enumerate(sents)]
         for ent in doc.ents:
             mentions.append(
                 {
@@ -598,6 +603,7 @@ def baseline_tables(gold: list[dict], nlp: Any) -> RunTables:
         entities=_frame(_baseline_entities(mentions), Entity),
         blocks=_frame(blocks, BlockRow),
         documents=_frame(documents, DocumentRow),
+        sentences=pd.DataFrame(sentences, columns=["doc_id", "sentence_id", "start", "end"]),
     )
 
 
