@@ -22,11 +22,14 @@ import csv
 import re
 import sys
 import time
-import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
 import pandas as pd
+
+# The build folds names exactly as the linker does: one function for both.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from pipeline.text import name_key, strip_accents  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "sources"
@@ -124,20 +127,6 @@ QID_RE = re.compile(r"^Q[1-9]\d*$")
 # ------------------------------------------------------------------ text
 
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
-_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015_.]+")
-
-
-def strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def name_key(name: str) -> str:
-    """Same folding as pipeline.text.name_key: case, accents, hyphens/spaces,
-    dots and apostrophe styles do not count."""
-    folded = strip_accents(name.translate(_APOSTROPHES)).casefold()
-    return _SEPARATORS.sub(" ", folded).strip()
 
 
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
