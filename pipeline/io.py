@@ -126,6 +126,15 @@ def write_json(path: Path, data: Any) -> None:
     atomic_write(path, lambda f: json.dump(data, f, ensure_ascii=False, indent=2, sort_keys=False))
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def atomic_write(path: Path, write, *, binary: bool = False) -> None:
     """Call `write(file)` on a temporary file beside `path`, then rename it.
 
@@ -133,6 +142,7 @@ def atomic_write(path: Path, write, *, binary: bool = False) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes it private; outputs are ordinary files
     try:
         mode = "wb" if binary else "w"
         with os.fdopen(fd, mode, **({} if binary else {"encoding": "utf-8", "newline": ""})) as f:

@@ -18,6 +18,7 @@ import networkx as nx
 
 from pipeline import io
 from pipeline.io import atomic_write
+from pipeline.report import render_report
 from pipeline.records import (
     BlockRow,
     Cooccurrence,
@@ -144,6 +145,8 @@ def write_outputs(
     }
     graph = build_graph(entities, edges, backbone_alpha=backbone_alpha)
     _write_graph(out_dir, graph)
+    html = render_report(graph, entities, evidence, title=f"pressgraph — {out_dir.name}", mentions=mentions)
+    atomic_write(out_dir / "report.html", lambda f: f.write(html))
     return rows
 
 
