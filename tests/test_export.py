@@ -1,4 +1,5 @@
 import networkx as nx
+import pytest
 
 from pipeline.records import Cooccurrence, Entity
 from pipeline.stages.export import build_graph, write_outputs
@@ -52,3 +53,13 @@ def test_graphml_and_gexf_read_back_the_same(tmp_path):
         g = reader(tmp_path / name)
         assert set(g.nodes) == {e.entity_id for e in ENTITIES}, name
         assert {(frozenset((a, b)), int(d["weight"])) for a, b, d in g.edges(data=True)} == expected, name
+
+
+def test_graphml_reads_back_with_igraph_too(tmp_path):
+    igraph = pytest.importorskip("igraph", reason="igraph is a dev dependency")
+    write_outputs(tmp_path, documents=[], blocks=[], mentions=[], entities=ENTITIES, edges=EDGES, relations=[])
+    g = igraph.Graph.Read_GraphML(str(tmp_path / "graph.graphml"))
+    ids = g.vs["id"]
+    assert set(ids) == {e.entity_id for e in ENTITIES}
+    edges = {(frozenset((ids[e.source], ids[e.target])), int(e["weight"])) for e in g.es}
+    assert edges == {(frozenset((e.source, e.target)), e.weight) for e in EDGES}
