@@ -164,12 +164,18 @@ def xml_safe(graph: nx.Graph) -> nx.Graph:
     return nx.relabel_nodes(safe, {n: _XML_FORBIDDEN.sub(" ", n) for n in safe if isinstance(n, str)})
 
 
+_GEXF_DATE = re.compile(rb' lastmodifieddate="[0-9-]+"')
+
+
 def _write_graph(out_dir: Path, graph: nx.Graph) -> None:
     graph = xml_safe(graph)
     for name, writer in (("graph.graphml", nx.write_graphml), ("graph.gexf", nx.write_gexf)):
         buffer = _io.BytesIO()
         writer(graph, buffer)
-        _write_bytes(out_dir / name, buffer.getvalue())
+        # networkx stamps GEXF with today's date: leave it out so the same
+        # input gives the same bytes on any day
+        data = _GEXF_DATE.sub(b"", buffer.getvalue())
+        _write_bytes(out_dir / name, data)
     data = nx.node_link_data(graph, edges="edges")
     atomic_write(out_dir / "graph.json", lambda f: json.dump(data, f, ensure_ascii=False, indent=1))
 
