@@ -62,6 +62,16 @@ def _common(p: argparse.ArgumentParser) -> None:
         "--config", metavar="FILE", help="TOML file overriding the defaults (see pipeline/default_config.toml)"
     )
     p.add_argument("--workers", type=int, metavar="N", help="processes running the spaCy model (default: 1)")
+    p.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        help="run the model here (local, default) or on a Dask cluster (dask)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default with --executor dask: a local cluster)",
+    )
     p.add_argument("--force", action="store_true", help="ignore cached annotations and run the model again")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
@@ -71,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     overrides = {}
     if args.workers is not None:
         overrides["annotate.workers"] = args.workers
+    if args.executor:
+        overrides["annotate.executor"] = args.executor
+    if args.scheduler:
+        overrides["annotate.scheduler"] = args.scheduler
     if args.command == "run" and args.out:
         overrides["output.out_dir"] = args.out
     try:

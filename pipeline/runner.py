@@ -247,15 +247,32 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
 
     total = sum(1 for p in io.find_inputs(inputs, config.input.extensions) if isinstance(p, Path))
     with tqdm(total=total, unit="article", desc="annotate", file=sys.stderr, disable=not progress, leave=False) as bar:
-        annotated = annotate(
-            cleaned(),
-            res.nlp,
-            batch_size=config.annotate.batch_size,
-            workers=config.annotate.workers,
-            cache=res.cache,
-            signature=res.signature,
-            on_done=lambda _: bar.update(1),
-        )
+        a = config.annotate
+        if a.executor == "dask":
+            from pipeline.distributed import annotate_dask  # dask is only imported when used
+
+            annotated = annotate_dask(
+                cleaned(),
+                model=a.model,
+                parse=a.parse,
+                batch_size=a.batch_size,
+                partition_size=a.partition_size,
+                scheduler=a.scheduler,
+                workers=a.workers,
+                cache=res.cache,
+                signature=res.signature,
+                on_done=lambda _: bar.update(1),
+            )
+        else:
+            annotated = annotate(
+                cleaned(),
+                res.nlp,
+                batch_size=a.batch_size,
+                workers=a.workers,
+                cache=res.cache,
+                signature=res.signature,
+                on_done=lambda _: bar.update(1),
+            )
         for article, ann in clock.timed("annotate", annotated):
             t = time.perf_counter()
             try:

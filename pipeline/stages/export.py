@@ -18,7 +18,6 @@ import networkx as nx
 
 from pipeline import io
 from pipeline.io import atomic_write
-from pipeline.report import render_report
 from pipeline.records import (
     BlockRow,
     Cooccurrence,
@@ -30,6 +29,7 @@ from pipeline.records import (
     Relation,
     SentenceRow,
 )
+from pipeline.report import render_report
 
 # Louvain is randomised: a fixed seed makes runs identical.
 COMMUNITY_SEED = 42
