@@ -33,12 +33,25 @@ def find_inputs(paths: Iterable[str | Path], extensions: Iterable[str]) -> Itera
     wanted = tuple(e.lower() for e in extensions)
     for path in map(Path, paths):
         if path.is_dir():
-            found = [p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(wanted)]
+            found = []
+            for p in path.rglob("*"):
+                if p.is_symlink() and not p.exists():
+                    yield ReadError(display_path(p), "symbolic link that loops or points nowhere")
+                elif p.is_file() and p.name.lower().endswith(wanted):
+                    found.append(p)
             yield from sorted(found)
         elif path.is_file():
             yield path
+        elif path.is_symlink():
+            yield ReadError(display_path(path), "symbolic link that loops or points nowhere")
         else:
-            yield ReadError(str(path), "no such file or folder")
+            yield ReadError(display_path(path), "no such file or folder")
+
+
+def display_path(path: Path) -> str:
+    """A path as text that can always be written: bytes of a file name that
+    are not UTF-8 become U+FFFD."""
+    return os.fsencode(path).decode("utf-8", errors="replace")
 
 
 def read_articles(
@@ -58,19 +71,21 @@ def read_articles(
         if isinstance(item, ReadError):
             yield item
             continue
+        source = display_path(item)
         try:
             size = item.stat().st_size
             if size > max_bytes:
-                yield ReadError(str(item), f"too large: {size} bytes > input.max_bytes = {max_bytes}")
+                yield ReadError(source, f"too large: {size} bytes > input.max_bytes = {max_bytes}")
                 continue
             data = item.read_bytes()
-            suffix = file_suffix(item.name)
-            stem = item.name[: len(item.name) - len(suffix)] if suffix else item.name
+            name = Path(source).name
+            suffix = file_suffix(name)
+            stem = name[: len(name) - len(suffix)] if suffix else name
             parsed = parse_document(
-                data, source=str(item), doc_id=stem, suffix=suffix, fields=fields, max_unpacked=max_bytes
+                data, source=source, doc_id=stem, suffix=suffix, fields=fields, max_unpacked=max_bytes
             )
         except (OSError, UnicodeError, ValueError) as err:
-            yield ReadError(str(item), _problem(err))
+            yield ReadError(source, _problem(err))
             continue
         for x in parsed:  # record ids must be unique across files too
             yield x if isinstance(x, ReadError) else replace(x, doc_id=_unique(x.doc_id, seen))

@@ -9,6 +9,7 @@ rest of the corpus goes on.
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import sys
 import time
@@ -278,8 +279,8 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
             try:
                 mentions = link_article(article, ann, res.kb, res.link_rules, today=today)
                 relations = _relations(article, ann, mentions, res, config)
-                corpus.add(article, ann, mentions, relations)
                 _save_extracted_text(article.article, config.output.out_dir)
+                corpus.add(article, ann, mentions, relations)
             except Exception as err:  # noqa: BLE001
                 corpus.fail(article.article.source, f"link failed: {err!r}", article.article)
             clock.add("link", t)
@@ -356,8 +357,17 @@ def _save_extracted_text(article: Article, out_dir: Path) -> None:
     `texts/<doc_id>.txt` in the output folder."""
     if file_suffix(Path(article.source).name) in (".txt", ".md"):
         return
-    name = article.doc_id.replace("/", "_").replace("\\", "_").lstrip(".") or "_"
-    io.atomic_write(out_dir / "texts" / f"{name}.txt", lambda f: f.write(article.raw_text))
+    io.atomic_write(out_dir / "texts" / text_file_name(article.doc_id), lambda f: f.write(article.raw_text))
+
+
+def text_file_name(doc_id: str) -> str:
+    """`<doc_id>.txt`, made safe as a file name: no path separators, and a
+    long id is cut and given a hash so the name stays under file-system limits."""
+    name = doc_id.replace("/", "_").replace("\\", "_").lstrip(".") or "_"
+    if len(name.encode("utf-8")) > 150:
+        digest = hashlib.sha256(doc_id.encode("utf-8", "replace")).hexdigest()[:16]
+        name = name.encode("utf-8")[:120].decode("utf-8", "ignore") + "-" + digest
+    return f"{name}.txt"
 
 
 def _relations(

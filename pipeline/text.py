@@ -16,8 +16,12 @@ def strip_accents(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Case- and accent-insensitive form of a word: "Échiquier" -> "echiquier"."""
-    return strip_accents(text.translate(_APOSTROPHES)).casefold()
+    """Case- and accent-insensitive form of a word: "Échiquier" -> "echiquier".
+
+    Apostrophes are unified after decomposing and case-folding too, since
+    those can produce new ones ("ŉ" -> "ʼn"); so fold(fold(x)) == fold(x).
+    """
+    return strip_accents(text.translate(_APOSTROPHES)).casefold().translate(_APOSTROPHES)
 
 
 def name_key(name: str) -> str:

@@ -35,9 +35,17 @@ def test_normalize_chars(text_in, text_out):
             set(),
             "Une coopération militaire au cœur des discussions",
         ),
-        ("Poutine Prépare Une Visite Choc En Corée Du Nord !", {"Corée", "Nord"}, "Poutine prépare une visite choc en Corée du Nord !"),
+        (
+            "Poutine Prépare Une Visite Choc En Corée Du Nord !",
+            {"Corée", "Nord"},
+            "Poutine prépare une visite choc en Corée du Nord !",
+        ),
         ("Relations tendues avec l'Occident", {"Occident"}, "Relations tendues avec l'Occident"),  # not Title Case
-        ("Vladimir Poutine à Pyongyang : Un Partenariat Stratégique", {"Pyongyang", "Poutine"}, "Vladimir Poutine à Pyongyang : un partenariat stratégique"),
+        (
+            "Vladimir Poutine à Pyongyang : Un Partenariat Stratégique",
+            {"Pyongyang", "Poutine"},
+            "Vladimir Poutine à Pyongyang : un partenariat stratégique",
+        ),
     ],
 )
 def test_decapitalize_title_case(text_in, proper, text_out):

@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-
 from importlib.metadata import entry_points
 
 
@@ -17,7 +16,11 @@ def test_kb_linker_in_a_users_pipeline():
         "print([(m.text, m.kind, m.entity_id) for m in doc._.mentions if m.kind != 'name'])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
-    assert eval(out[0]) == [("Poutine", "PER", "Q7747"), ("Kim Jong Un", "PER", "Q56226"), ("Kremlin", "ORG", "org:kremlin")]
+    assert eval(out[0]) == [
+        ("Poutine", "PER", "Q7747"),
+        ("Kim Jong Un", "PER", "Q56226"),
+        ("Kremlin", "ORG", "org:kremlin"),
+    ]
     assert eval(out[1]) == [("nord-coréens", "demonym", "Q423")]
 
 

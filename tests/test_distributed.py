@@ -74,6 +74,28 @@ def test_each_worker_loads_the_model_once(cluster, articles):
     assert sum(info.hits for info in loads.values()) >= 5 - len(loads)
 
 
+def test_partitions_in_flight_are_bounded(cluster, boilerplate_rules):
+    many = [clean(Article(f"m{i}", "", "", "", "", TEXTS[i % 3]), boilerplate_rules) for i in range(24)]
+    pulled = 0
+
+    def source():
+        nonlocal pulled
+        for article in many:
+            pulled += 1
+            yield article
+
+    backlog = []
+    for done, _ in enumerate(
+        annotate_dask(
+            source(), model=MODEL, parse=True, batch_size=4, partition_size=1, scheduler=cluster.scheduler_address
+        ),
+        start=1,
+    ):
+        backlog.append(pulled - done)
+    # 2 workers x 2 partitions of one article in flight, plus the one being read
+    assert len(backlog) == len(many) and max(backlog) <= 2 * 2 + 1, backlog
+
+
 @pytest.fixture(scope="module")
 def signature(nlp):
     return settings_signature(model_signature(nlp), {"parse": True})

@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.io import atomic_write, read_articles, write_records
-from pipeline.stages.ingest import decode
 from pipeline.records import ReadError, Relation
+from pipeline.stages.ingest import decode
 
 FRENCH = "L’Otan s’inquiète : « Poutine et Kim Jong-un se sont rencontrés à Pyongyang », déclare-t-il."
 
@@ -26,7 +26,7 @@ def test_decode_french_in_common_encodings(data):
 
 
 def test_decode_normalises_to_nfc():
-    assert decode("Corée".encode("utf-8").replace(b"\xc3\xa9", b"e\xcc\x81")) == "Corée"
+    assert decode("Corée".encode().replace(b"\xc3\xa9", b"e\xcc\x81")) == "Corée"
 
 
 def test_read_articles_reports_missing_paths_and_keeps_going(tmp_path):

@@ -14,7 +14,9 @@ from pipeline.stages.link import link_article, link_corpus
 def link_text(nlp, kb, link_rules, boilerplate_rules):
     def run(*texts: str, date: str = "2024-06-18"):
         cleaned = [clean(Article(f"d{i}", "", "", date, "", t), boilerplate_rules) for i, t in enumerate(texts)]
-        per_doc = [link_article(c, a, kb, link_rules, today="2026-11-21") for c, a in annotate(cleaned, nlp, batch_size=8)]
+        per_doc = [
+            link_article(c, a, kb, link_rules, today="2026-11-21") for c, a in annotate(cleaned, nlp, batch_size=8)
+        ]
         mentions, entities, _ = link_corpus(per_doc, kb)
         names = {e.entity_id: e.name for e in entities} | {k: e.name for k, e in kb.entities.items()}
         return [(m.text, m.kind, names[m.entity_id], m.label, names.get(m.refers_to, "")) for m in mentions], entities
@@ -41,11 +43,18 @@ def test_spelling_variants_are_one_entity_but_other_people_are_not(link_text):
 
 def test_acronyms_and_accents(link_text):
     mentions, _ = link_text("L'OTAN et l'Otan, l'UE et les Etats-Unis ont réagi.")
-    assert _names(mentions) == [("OTAN", "Otan"), ("Otan", "Otan"), ("UE", "Union européenne"), ("Etats-Unis", "États-Unis")]
+    assert _names(mentions) == [
+        ("OTAN", "Otan"),
+        ("Otan", "Otan"),
+        ("UE", "Union européenne"),
+        ("Etats-Unis", "États-Unis"),
+    ]
 
 
 def test_kb_fixes_labels(link_text):
-    mentions, _ = link_text("Le Kremlin a confirmé que la Russie enverra une délégation en Corée du Nord, selon Rodong Sinmun.")
+    mentions, _ = link_text(
+        "Le Kremlin a confirmé que la Russie enverra une délégation en Corée du Nord, selon Rodong Sinmun."
+    )
     labels = {text: label for text, kind, name, label, _ in mentions if kind == "name"}
     assert labels == {"Kremlin": "ORG", "Russie": "STATE", "Corée du Nord": "STATE", "Rodong Sinmun": "ORG"}
 
@@ -68,7 +77,10 @@ def test_demonyms_point_at_states(link_text):
 
 def test_roles_link_to_the_holder_at_the_article_date(link_text):
     mentions, _ = link_text("Le président russe est arrivé. Le dirigeant nord-coréen l'a accueilli.", date="2024-06-19")
-    assert _names(mentions, "role") == [("président russe", "Vladimir Poutine"), ("dirigeant nord-coréen", "Kim Jong-un")]
+    assert _names(mentions, "role") == [
+        ("président russe", "Vladimir Poutine"),
+        ("dirigeant nord-coréen", "Kim Jong-un"),
+    ]
 
 
 def test_role_in_apposition_is_left_to_the_name(link_text):

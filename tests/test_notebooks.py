@@ -16,5 +16,7 @@ def test_notebook_runs(path, shipped_run, monkeypatch):
     monkeypatch.setenv("PRESSGRAPH_OUTPUTS", str(shipped_run.out_dir))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.read(path, as_version=4)
-    assert all(not cell.get("outputs") for cell in nb.cells if cell.cell_type == "code"), "commit notebooks without outputs"
+    assert all(not cell.get("outputs") for cell in nb.cells if cell.cell_type == "code"), (
+        "commit notebooks without outputs"
+    )
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()

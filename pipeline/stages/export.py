@@ -132,7 +132,11 @@ def write_outputs(
         ),
         "entities.csv": write_records(out_dir / "entities.csv", Entity, sorted(entities, key=lambda e: e.entity_id)),
         "cooccurrences.csv": write_records(out_dir / "cooccurrences.csv", Cooccurrence, edges),
-        "evidence.csv": write_records(out_dir / "evidence.csv", Evidence, evidence),
+        "evidence.csv": write_records(
+            out_dir / "evidence.csv",
+            Evidence,
+            sorted(evidence, key=lambda e: (e.kind, e.source, e.target, e.relation, e.doc_id, e.sentence_id)),
+        ),
         "errors.csv": write_records(out_dir / "errors.csv", ReadError, sorted(errors, key=lambda e: e.source)),
         "sentences.csv": write_records(
             out_dir / "sentences.csv", SentenceRow, sorted(sentences, key=lambda r: (r.doc_id, r.sentence_id))

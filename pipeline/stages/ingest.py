@@ -126,8 +126,12 @@ _MAGIC = (
 
 
 def clean_text(text: str) -> str:
-    """NFC, and control characters other than \\n \\t \\r replaced by spaces."""
-    return unicodedata.normalize("NFC", text).translate(_CONTROLS)
+    """NFC, control characters other than \\n \\t \\r replaced by spaces, and
+    lone surrogates (from JSON escapes) by U+FFFD, so every writer can encode it."""
+    return _SURROGATE.sub("\ufffd", unicodedata.normalize("NFC", text).translate(_CONTROLS))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def decode(data: bytes) -> str:
