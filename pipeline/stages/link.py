@@ -185,8 +185,9 @@ def _merge(model: list[_Span], kb: list[_Span], toks: tuple[Token, ...], rules: 
     """Combine model spans and knowledge-base spans into non-overlapping mentions."""
     out: list[_Span] = []
     used_kb: set[int] = set()
+    kb_ends, model_ends = [k.end for k in kb], [m.end for m in model]
     for m in model:
-        inside = [k for k in kb if k.start < m.end and m.start < k.end]
+        inside = _overlapping(kb, kb_ends, m.start, m.end)
         exact = [k for k in inside if (k.start, k.end) == (m.start, m.end)]
         if exact:
             continue  # the KB span, taken below, carries the link
@@ -220,7 +221,7 @@ def _merge(model: list[_Span], kb: list[_Span], toks: tuple[Token, ...], rules: 
     for k in kb:
         if id(k) in used_kb:
             continue
-        overlaps_model = any(k.start < m.end and m.start < k.end for m in model)
+        overlaps_model = bool(_overlapping(model, model_ends, k.start, k.end))
         if k.always or overlaps_model:
             out.append(k)
     out.sort(key=lambda s: (s.start, -s.end))
@@ -230,6 +231,17 @@ def _merge(model: list[_Span], kb: list[_Span], toks: tuple[Token, ...], rules: 
             continue
         result.append(s)
     return result
+
+
+def _overlapping(spans: list[_Span], ends: list[int], start: int, end: int) -> list[_Span]:
+    """Spans overlapping [start, end); `spans` are sorted and do not overlap
+    each other (`ends` are their ends), so a binary search finds them."""
+    i = bisect_right(ends, start)
+    found = []
+    while i < len(spans) and spans[i].start < end:
+        found.append(spans[i])
+        i += 1
+    return found
 
 
 def _compound_parts(m: _Span, toks: tuple[Token, ...]) -> list[tuple[int, int]]:
@@ -383,9 +395,11 @@ def _roles(
     out: list[Mention] = []
     resolved: dict[tuple[str, str], str] = {}  # (role word, of) -> holder, for short repeats
     max_words = max((len(w.split()) for w in kb.role_words), default=1)
+    first_words = {w.split()[0] for w in kb.role_words}
     i = 0
     while i < len(toks):
-        match = _role_word_at(toks, i, kb, max_words)
+        # most tokens cannot start a role word: fold only those that can
+        match = _role_word_at(toks, i, kb, max_words) if name_key(toks[i].text) in first_words else None
         if not match:
             i += 1
             continue
@@ -419,11 +433,9 @@ def _roles(
 
 
 def _role_word_at(toks: tuple[Token, ...], i: int, kb: KnowledgeBase, max_words: int) -> tuple[str, str, int] | None:
-    for n in range(max_words * 2, 0, -1):
-        if i + n > len(toks):
-            continue
-        words = " ".join(t.text for t in toks[i : i + n])
-        key = name_key(words)
+    """The longest role word starting at token i ("chef de l'État", "président")."""
+    for n in range(min(max_words * 2, len(toks) - i), 0, -1):
+        key = name_key(_join(toks[i : i + n]))
         if key in kb.role_words:
             return key, kb.role_words[key], i + n
     return None
