@@ -1,0 +1,57 @@
+"""The annotate stage with the real model: records in raw offsets, one Doc
+per block, and the per-article cache."""
+
+from __future__ import annotations
+
+from pipeline.cache import AnnotationCache, cache_key
+from pipeline.records import Article, Block, CleanArticle
+from pipeline.stages.annotate import annotate
+
+RAW = "Titre : Poutine à Pyongyang\n\n    Vladimir Poutine a rencontré Kim Jong-un. Ils ont signé un accord.\n"
+
+
+def _article(doc_id: str = "d") -> CleanArticle:
+    first = RAW.index("Titre")
+    second = RAW.index("Vladimir")
+    return CleanArticle(
+        Article(doc_id, "", "", "", "", RAW),
+        (
+            Block("heading", RAW[first : RAW.index("\n")], first, RAW.index("\n")),
+            Block("paragraph", RAW[second:].rstrip("\n"), second, len(RAW.rstrip("\n"))),
+        ),
+    )
+
+
+def test_tokens_sentences_and_entities_are_in_raw_offsets(nlp):
+    article = _article()
+    [(_, ann)] = list(annotate([article], nlp, batch_size=4))
+    for tok in ann.tokens:
+        assert RAW[tok.start : tok.end] == tok.text
+    # no sentence crosses a block boundary
+    for s in ann.sentences:
+        block = article.blocks[s.block_id]
+        assert block.raw_start <= s.start < s.end <= block.raw_end
+    assert [RAW[s.start : s.end] for s in ann.sentences if s.block_id == 1] == [
+        "Vladimir Poutine a rencontré Kim Jong-un.",
+        "Ils ont signé un accord.",
+    ]
+    names = {RAW[ann.tokens[e.token_start].start : ann.tokens[e.token_end - 1].end] for e in ann.entities}
+    assert {"Vladimir Poutine", "Kim Jong-un"} <= names
+    assert all(ann.tokens[t.head].sentence_id == t.sentence_id for t in ann.tokens)
+
+
+def test_cache_serves_unchanged_articles_without_the_model(nlp, tmp_path):
+    cache = AnnotationCache(tmp_path)
+    done = []
+    first = list(annotate([_article()], nlp, batch_size=4, cache=cache, signature="s", on_done=done.append))
+    assert (cache.hits, cache.misses, len(done)) == (0, 1, 1)
+    again = list(annotate([_article()], nlp, batch_size=4, cache=cache, signature="s"))
+    assert cache.hits == 1 and again[0][1] == first[0][1]
+    # another model or settings signature is another key
+    assert cache_key(_article(), "s") != cache_key(_article(), "other")
+
+
+def test_article_without_blocks_gets_empty_annotations(nlp):
+    empty = CleanArticle(Article("e", "", "", "", "", "  "), ())
+    [(_, ann)] = list(annotate([empty], nlp, batch_size=4))
+    assert (ann.doc_id, ann.tokens, ann.sentences, ann.entities) == ("e", (), (), ())
