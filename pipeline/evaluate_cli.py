@@ -64,7 +64,7 @@ def evaluate_command(args, config: PipelineConfig) -> int:
             print(f"pressgraph: {err}", file=sys.stderr)
             return 2
     if args.baseline:
-        nlp = load_nlp(config.annotate.model)
+        nlp = load_nlp(config.annotate.model, parse=config.annotate.parse)
         reports["baseline"] = score(gold, baseline_tables(gold, nlp), label_map=label_map)
     title = Path(args.gold).name
     if len(reports) == 1:

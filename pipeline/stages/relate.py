@@ -144,8 +144,14 @@ def _date_span(rows: pd.DataFrame, dates: Mapping[str, str]) -> tuple[dict, dict
     pairs = _pairs(rows, "window")[["a", "b", "doc_id"]].drop_duplicates()
     pairs["date"] = pairs["doc_id"].map(dated)
     pairs = pairs.dropna(subset=["date"])
-    span = pairs.groupby(["a", "b"])["date"].agg(["min", "max"])
-    return span["min"].to_dict(), span["max"].to_dict()
+    # min/max over positions in the sorted dates: a numeric group-by, where
+    # one over strings would loop in Python per pair
+    values = np.sort(pairs["date"].unique().astype(object))
+    pairs["code"] = np.searchsorted(values, pairs["date"].to_numpy(dtype=object))
+    span = pairs.groupby(["a", "b"])["code"].agg(["min", "max"])
+    first = dict(zip(span.index, values[span["min"].to_numpy()], strict=True))
+    last = dict(zip(span.index, values[span["max"].to_numpy()], strict=True))
+    return first, last
 
 
 def evidence_pairs(mentions: pd.DataFrame) -> pd.DataFrame:
