@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from pipeline.cache import AnnotationCache, cache_key
+from pipeline.cache import PickleCache, cache_key
 from pipeline.records import AnnotatedArticle, Article, CleanArticle
 
 # Partitions in flight per worker thread: one running, one queued behind it.
@@ -71,7 +71,7 @@ def annotate_dask(
     partition_size: int,
     scheduler: str = "",
     workers: int = 1,
-    cache: AnnotationCache | None = None,
+    cache: PickleCache | None = None,
     signature: str = "",
     on_done: Callable[[CleanArticle], None] | None = None,
 ) -> Iterator[tuple[CleanArticle, AnnotatedArticle]]:

@@ -232,6 +232,22 @@ class BlockRow:
     end: int
 
 
+@dataclass(frozen=True)
+class ArticleResult:
+    """All the corpus-level stages need of one article; cached per article.
+
+    `evidence` holds the text of the sentences naming two or more entities
+    (the only text kept after an article is linked).
+    """
+
+    document: DocumentRow
+    blocks: tuple[BlockRow, ...]
+    sentences: tuple[SentenceRow, ...]
+    mentions: tuple[Mention, ...]
+    relations: tuple[Relation, ...]
+    evidence: tuple[tuple[int, str], ...]  # (sentence_id, text)
+
+
 def column_names(record_type: type) -> list[str]:
     """The CSV header of a record type, in field order."""
     return [f.name for f in fields(record_type)]

@@ -10,10 +10,13 @@ rest of the corpus goes on.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import platform
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -23,14 +26,28 @@ import pandas as pd
 import spacy
 from tqdm import tqdm
 
+import pipeline.kb
+import pipeline.records
+import pipeline.stages.link
+import pipeline.stages.relations
+import pipeline.text
 from pipeline import __version__, io
-from pipeline.cache import AnnotationCache, settings_signature
+from pipeline.cache import (
+    PickleCache,
+    annotation_cache,
+    cache_key,
+    derived_key,
+    files_signature,
+    result_cache,
+    settings_signature,
+)
 from pipeline.config import PipelineConfig
 from pipeline.kb import KnowledgeBase
-from pipeline.nlp import load_nlp, model_signature
+from pipeline.nlp import installed_signature, load_nlp
 from pipeline.records import (
     AnnotatedArticle,
     Article,
+    ArticleResult,
     BlockRow,
     CleanArticle,
     Cooccurrence,
@@ -49,6 +66,13 @@ from pipeline.stages.ingest import DuplicateIndex, detect_language, file_suffix,
 from pipeline.stages.link import LinkRules, link_article, link_corpus
 from pipeline.stages.relate import cooccurrences, evidence_pairs, mention_frame
 from pipeline.stages.relations import RelationRules, extract_relations
+
+# The code an article's cached result depends on, beside its annotations:
+# editing one of these files invalidates the article-result cache.
+_RESULT_CODE = [
+    Path(module.__file__)
+    for module in (pipeline.stages.link, pipeline.stages.relations, pipeline.text, pipeline.kb, pipeline.records)
+] + [Path(__file__)]
 
 
 @dataclass
@@ -99,28 +123,48 @@ class _Clock:
 
 @dataclass
 class _Resources:
-    """Everything loaded once per run: rules, knowledge base, model, cache."""
+    """Everything loaded once per run: rules, knowledge base, caches; the model on demand."""
 
     boilerplate: BoilerplateRules
     kb: KnowledgeBase
     link_rules: LinkRules
     relation_rules: RelationRules
-    nlp: spacy.language.Language
-    signature: str
-    cache: AnnotationCache | None
+    model: str
+    parse: bool
+    signature: str  # of the model and annotate settings: the annotation cache key
+    result_signature: str  # of the KB, rules, settings and code after annotate
+    annotations: PickleCache | None
+    results: PickleCache | None
 
     @classmethod
     def load(cls, config: PipelineConfig, *, force: bool) -> _Resources:
-        nlp = load_nlp(config.annotate.model, parse=config.annotate.parse)
+        a, kb_dirs = config.annotate, [config.link.kb_dir, *config.link.extra_kb_dirs]
+        settings = {"relations": config.relate.relations, "parse": a.parse, "pressgraph": __version__}
         return cls(
             boilerplate=io.read_boilerplate_rules(config.clean.rules_file),
-            kb=io.read_kb([config.link.kb_dir, *config.link.extra_kb_dirs]),
+            kb=io.read_kb(kb_dirs),
             link_rules=LinkRules.from_dict(io.read_toml(config.link.rules_file)),
             relation_rules=RelationRules.from_dict(io.read_toml(config.relate.rules_file)),
-            nlp=nlp,
-            signature=settings_signature(model_signature(nlp), {"parse": config.annotate.parse}),
-            cache=AnnotationCache(config.annotate.cache_dir, read=not force) if config.annotate.use_cache else None,
+            model=a.model,
+            parse=a.parse,
+            signature=settings_signature(installed_signature(a.model, parse=a.parse), {"parse": a.parse}),
+            result_signature=files_signature(
+                [*kb_dirs, config.link.rules_file, config.relate.rules_file, *_RESULT_CODE], settings
+            ),
+            annotations=annotation_cache(a.cache_dir, read=not force) if a.use_cache else None,
+            results=result_cache(a.cache_dir, read=not force) if a.use_cache else None,
         )
+
+    def nlp(self) -> spacy.language.Language:
+        """The model, loaded at the first call (once per process)."""
+        return load_nlp(self.model, parse=self.parse)
+
+    def result_key(self, article: CleanArticle, today: str) -> str:
+        """Cache key of an article's result: its annotation key, metadata, and what linking reads."""
+        a = article.article
+        raw = hashlib.sha256(a.raw_text.encode("utf-8", "surrogatepass")).hexdigest()
+        meta = f"{a.source}\0{a.title}\0{a.date}\0{a.url}\0{'' if a.date else today}\0{raw}"
+        return derived_key(cache_key(article, self.signature), f"{self.result_signature}\0{meta}")
 
 
 @dataclass
@@ -137,30 +181,14 @@ class _Corpus:
     errors: list[ReadError] = field(default_factory=list)
     duplicate_of: dict[str, str] = field(default_factory=dict)
 
-    def add(
-        self, article: CleanArticle, ann: AnnotatedArticle, mentions: list[Mention], relations: list[Relation]
-    ) -> None:
-        a = article.article
-        self.mentions.append(mentions)
-        self.relations += relations
-        self.sentences += [SentenceRow(a.doc_id, s.sentence_id, s.block_id, s.start, s.end) for s in ann.sentences]
-        for sid in _shared_sentences(mentions):
-            s = ann.sentences[sid]
-            self.sentence_text[a.doc_id, sid] = a.raw_text[s.start : s.end]
-        status = "ok" if article.blocks else "empty"
-        self.documents[a.doc_id] = DocumentRow(
-            a.doc_id,
-            a.source,
-            a.title,
-            a.date,
-            a.url,
-            len(a.raw_text),
-            len(ann.sentences),
-            len(mentions),
-            status,
-            self.duplicate_of.get(a.doc_id, ""),
-        )
-        self.blocks += [BlockRow(a.doc_id, i, b.kind, b.raw_start, b.raw_end) for i, b in enumerate(article.blocks)]
+    def add(self, result: ArticleResult) -> None:
+        doc_id = result.document.doc_id
+        self.mentions.append(list(result.mentions))
+        self.relations += result.relations
+        self.sentences += result.sentences
+        self.sentence_text.update(((doc_id, sid), text) for sid, text in result.evidence)
+        self.documents[doc_id] = replace(result.document, duplicate_of=self.duplicate_of.get(doc_id, ""))
+        self.blocks += result.blocks
 
     def skip(self, article: Article, status: str, *, duplicate_of: str = "") -> None:
         """An article left out on purpose (not French, a copy)."""
@@ -247,47 +275,14 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
                 yield result
 
     total = sum(1 for p in io.find_inputs(inputs, config.input.extensions) if isinstance(p, Path))
-    with tqdm(total=total, unit="article", desc="annotate", file=sys.stderr, disable=not progress, leave=False) as bar:
-        a = config.annotate
-        if a.executor == "dask":
-            from pipeline.distributed import annotate_dask  # dask is only imported when used
-
-            annotated = annotate_dask(
-                cleaned(),
-                model=a.model,
-                parse=a.parse,
-                batch_size=a.batch_size,
-                partition_size=a.partition_size,
-                scheduler=a.scheduler,
-                workers=a.workers,
-                cache=res.cache,
-                signature=res.signature,
-                on_done=lambda _: bar.update(1),
-            )
-        else:
-            annotated = annotate(
-                cleaned(),
-                res.nlp,
-                batch_size=a.batch_size,
-                workers=a.workers,
-                cache=res.cache,
-                signature=res.signature,
-                on_done=lambda _: bar.update(1),
-            )
-        for article, ann in clock.timed("annotate", annotated):
-            t = time.perf_counter()
-            try:
-                mentions = link_article(article, ann, res.kb, res.link_rules, today=today)
-                relations = _relations(article, ann, mentions, res, config)
-                _save_extracted_text(article.article, config.output.out_dir)
-                corpus.add(article, ann, mentions, relations)
-            except Exception as err:  # noqa: BLE001
-                corpus.fail(article.article.source, f"link failed: {err!r}", article.article)
-            clock.add("link", t)
-    # the annotate timer includes the ingest and clean work it pulled
-    clock.seconds["annotate"] = clock.seconds.get("annotate", 0.0) - sum(
-        clock.seconds.get(stage, 0.0) for stage in ("ingest", "clean")
-    )
+    with tqdm(total=total, unit="article", desc="articles", file=sys.stderr, disable=not progress, leave=False) as bar:
+        for item in _article_results(cleaned(), res, config, today, clock):
+            if isinstance(item, ArticleResult):
+                corpus.add(item)
+            else:
+                corpus.fail(item[0].source, item[1], item[0])
+            bar.update(1)
+    clock.seconds["articles"] = time.perf_counter() - started
 
     t = time.perf_counter()
     mentions, entities, renamed = link_corpus(corpus.mentions, res.kb)
@@ -324,12 +319,237 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
         entities=len(entities),
         edges=len(edges),
         seconds=time.perf_counter() - started,
-        cache_hits=res.cache.hits if res.cache else 0,
+        cache_hits=sum(c.hits for c in (res.annotations, res.results) if c),
         timings={k: round(v, 3) for k, v in clock.seconds.items()},
         errors=corpus.errors,
     )
     io.write_json(config.output.out_dir / "run.json", _run_info(inputs, config, res, corpus, result))
     return result
+
+
+_Failure = tuple[Article, str]  # an article that failed after cleaning, and why
+
+
+def _article_results(
+    articles: Iterable[CleanArticle], res: _Resources, config: PipelineConfig, today: str, clock: _Clock
+) -> Iterator[ArticleResult | _Failure]:
+    """The result of every article: from the cache, or annotated and linked.
+
+    Cached results are yielded as they are found; the others go to the model
+    (in this process, in `annotate.workers` forked processes, or on a Dask
+    cluster) and are linked, cached and yielded when done.
+    """
+    keys: dict[str, str] = {}
+    ready: deque[ArticleResult | _Failure] = deque()
+
+    def misses() -> Iterator[CleanArticle]:
+        for article in articles:
+            try:
+                _save_extracted_text(article.article, config.output.out_dir)
+            except OSError as err:
+                ready.append((article.article, f"cannot save its text: {err!r}"))
+                continue
+            key = res.result_key(article, today)
+            hit = res.results.get(key) if res.results else None
+            if hit is not None:
+                ready.append(hit)
+            else:
+                keys[article.doc_id] = key
+                yield article
+
+    def drain() -> Iterator[ArticleResult | _Failure]:
+        while ready:
+            yield ready.popleft()
+
+    def load_model() -> spacy.language.Language:
+        t = time.perf_counter()
+        nlp = res.nlp()
+        clock.add("model", t)
+        return nlp
+
+    a = config.annotate
+    if a.executor == "local" and a.workers > 1:
+        for item in _in_workers(misses(), keys, load_model, res, config, today, clock):
+            yield from drain()
+            yield item
+        yield from drain()
+        return
+    if a.executor == "dask":
+        from pipeline.distributed import annotate_dask  # dask is only imported when used
+
+        annotated = annotate_dask(
+            misses(),
+            model=a.model,
+            parse=a.parse,
+            batch_size=a.batch_size,
+            partition_size=a.partition_size,
+            scheduler=a.scheduler,
+            workers=a.workers,
+            cache=res.annotations,
+            signature=res.signature,
+        )
+    else:
+        annotated = annotate(
+            misses(), load_model, batch_size=a.batch_size, cache=res.annotations, signature=res.signature
+        )
+    for article, ann in clock.timed("annotate", annotated):
+        yield from drain()
+        t = time.perf_counter()
+        yield _link(article, ann, keys.pop(article.doc_id), res, config, today)
+        clock.add("link", t)
+    yield from drain()
+    # the annotate timer includes the reading, cleaning and model loading it pulled
+    clock.seconds["annotate"] = clock.seconds.get("annotate", 0.0) - sum(
+        clock.seconds.get(stage, 0.0) for stage in ("ingest", "clean", "model")
+    )
+
+
+def _link(
+    article: CleanArticle, ann: AnnotatedArticle, key: str, res: _Resources, config: PipelineConfig, today: str
+) -> ArticleResult | _Failure:
+    """Link one annotated article and cache the result; a failure is returned, not raised."""
+    try:
+        result = article_result(article, ann, res, config, today)
+    except Exception as err:  # noqa: BLE001 - one bad article must not stop the corpus
+        return article.article, f"link failed: {err!r}"
+    if res.results:
+        res.results.put(key, result)
+    return result
+
+
+def article_result(
+    article: CleanArticle, ann: AnnotatedArticle, res: _Resources, config: PipelineConfig, today: str
+) -> ArticleResult:
+    """Mentions, relations and rows of one annotated article."""
+    a = article.article
+    mentions = link_article(article, ann, res.kb, res.link_rules, today=today)
+    relations = _relations(article, ann, mentions, res, config)
+    evidence = []
+    for sid in sorted(_shared_sentences(mentions)):
+        s = ann.sentences[sid]
+        evidence.append((sid, a.raw_text[s.start : s.end]))
+    status = "ok" if article.blocks else "empty"
+    return ArticleResult(
+        document=DocumentRow(
+            a.doc_id, a.source, a.title, a.date, a.url, len(a.raw_text), len(ann.sentences), len(mentions), status, ""
+        ),
+        blocks=tuple(BlockRow(a.doc_id, i, b.kind, b.raw_start, b.raw_end) for i, b in enumerate(article.blocks)),
+        sentences=tuple(SentenceRow(a.doc_id, s.sentence_id, s.block_id, s.start, s.end) for s in ann.sentences),
+        mentions=tuple(mentions),
+        relations=tuple(relations),
+        evidence=tuple(evidence),
+    )
+
+
+# ------------------------------------------------------- worker processes
+
+# What a forked worker process works with, set once when it starts.
+_WORKER: tuple[_Resources, PipelineConfig, str] | None = None
+
+
+def _start_worker(res: _Resources, config: PipelineConfig, today: str) -> None:
+    global _WORKER
+    _WORKER = res, config, today
+
+
+def _work(
+    chunk: list[tuple[CleanArticle, str]],
+) -> tuple[list[ArticleResult | tuple[str, str]], dict[str, float], int]:
+    """In a worker: annotate, link and cache a chunk of articles.
+
+    Returns the results (a failure as `(doc_id, problem)`), the worker's
+    seconds per stage, and how many annotations came from the cache.
+    """
+    assert _WORKER is not None, "worker not started"
+    res, config, today = _WORKER
+    clock = _Clock()
+    keys = dict((article.doc_id, key) for article, key in chunk)
+    annotated = annotate(
+        (article for article, _ in chunk),
+        res.nlp,
+        batch_size=config.annotate.batch_size,
+        cache=res.annotations,
+        signature=res.signature,
+    )
+    out: list[ArticleResult | tuple[str, str]] = []
+    hits = res.annotations.hits if res.annotations else 0
+    for article, ann in clock.timed("annotate", annotated):
+        t = time.perf_counter()
+        result = _link(article, ann, keys[article.doc_id], res, config, today)
+        out.append(result if isinstance(result, ArticleResult) else (article.doc_id, result[1]))
+        clock.add("link", t)
+    return out, clock.seconds, (res.annotations.hits if res.annotations else 0) - hits
+
+
+def _in_workers(
+    articles: Iterator[CleanArticle],
+    keys: dict[str, str],
+    load_model: Callable[[], object],
+    res: _Resources,
+    config: PipelineConfig,
+    today: str,
+    clock: _Clock,
+) -> Iterator[ArticleResult | _Failure]:
+    """`_work` over chunks of `articles` in `annotate.workers` processes.
+
+    The model is loaded here before the processes fork, so they share it
+    instead of each loading its own. Chunks hold a fraction of a batch of
+    blocks, and at most two per process are in flight, so memory stays bounded
+    whatever the corpus size.
+    """
+    workers = config.annotate.workers
+    # small enough that a small corpus still keeps every process busy
+    chunk_blocks = max(8, config.annotate.batch_size // (2 * workers))
+    pending: deque = deque()
+    sent: dict[str, Article] = {}
+
+    def collect() -> Iterator[ArticleResult | _Failure]:
+        results, seconds, hits = pending.popleft().result()
+        if res.annotations:
+            res.annotations.hits += hits
+        for stage, secs in seconds.items():
+            clock.seconds[stage] = clock.seconds.get(stage, 0.0) + secs
+        for item in results:
+            if isinstance(item, ArticleResult):
+                sent.pop(item.document.doc_id, None)
+                yield item
+            else:
+                yield sent.pop(item[0]), item[1]
+
+    pool = None
+    try:
+        for chunk in _chunks(articles, keys, blocks=chunk_blocks):
+            if pool is None:
+                load_model()  # once, before the fork
+                context = multiprocessing.get_context("fork")
+                pool = ProcessPoolExecutor(
+                    workers, mp_context=context, initializer=_start_worker, initargs=(res, config, today)
+                )
+            sent.update((article.doc_id, article.article) for article, _ in chunk)
+            pending.append(pool.submit(_work, chunk))
+            while len(pending) > 2 * workers:
+                yield from collect()
+        while pending:
+            yield from collect()
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _chunks(
+    articles: Iterator[CleanArticle], keys: dict[str, str], *, blocks: int
+) -> Iterator[list[tuple[CleanArticle, str]]]:
+    """Articles with their result keys (taken from `keys`), in lists of about `blocks` blocks."""
+    chunk: list[tuple[CleanArticle, str]] = []
+    size = 0
+    for article in articles:
+        chunk.append((article, keys.pop(article.doc_id)))
+        size += len(article.blocks)
+        if size >= blocks:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
 
 
 def _relate(
@@ -409,7 +629,7 @@ def _run_info(inputs: list[Path], config: PipelineConfig, res: _Resources, corpu
         "pressgraph": __version__,
         "python": platform.python_version(),
         "spacy": spacy.__version__,
-        "model": model_signature(res.nlp),
+        "model": res.signature.split("|", 1)[0],
         "pandas": pd.__version__,
         "networkx": nx.__version__,
         "inputs": [str(p) for p in inputs],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.cache import AnnotationCache, cache_key
+from pipeline.cache import annotation_cache, cache_key
 from pipeline.nlp import load_nlp
 from pipeline.records import Article, Block, CleanArticle
 from pipeline.stages.annotate import annotate
@@ -44,7 +44,7 @@ def test_tokens_sentences_and_entities_are_in_raw_offsets(nlp):
 
 
 def test_cache_serves_unchanged_articles_without_the_model(nlp, tmp_path):
-    cache = AnnotationCache(tmp_path)
+    cache = annotation_cache(tmp_path)
     done = []
     first = list(annotate([_article()], nlp, batch_size=4, cache=cache, signature="s", on_done=done.append))
     assert (cache.hits, cache.misses, len(done)) == (0, 1, 1)

@@ -11,7 +11,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from pipeline import load_config, run  # noqa: E402
-from pipeline.cache import AnnotationCache, settings_signature  # noqa: E402
+from pipeline.cache import annotation_cache, settings_signature  # noqa: E402
 from pipeline.distributed import PartitionError, annotate_dask  # noqa: E402
 from pipeline.nlp import load_nlp, model_signature  # noqa: E402
 from pipeline.records import Article  # noqa: E402
@@ -102,8 +102,8 @@ def signature(nlp):
 
 
 def test_cache_hits_never_contact_the_cluster(cluster, articles, signature, tmp_path):
-    first = _dask(articles, cluster.scheduler_address, cache=AnnotationCache(tmp_path), signature=signature)
-    cache = AnnotationCache(tmp_path)
+    first = _dask(articles, cluster.scheduler_address, cache=annotation_cache(tmp_path), signature=signature)
+    cache = annotation_cache(tmp_path)
     # nothing listens on port 1: connecting would fail
     second = _dask(articles, "tcp://127.0.0.1:1", cache=cache, signature=signature)
     assert dict(second) == dict(first)
@@ -111,7 +111,7 @@ def test_cache_hits_never_contact_the_cluster(cluster, articles, signature, tmp_
 
 
 def test_a_worker_with_another_model_is_refused(cluster, articles, tmp_path):
-    cache = AnnotationCache(tmp_path)
+    cache = annotation_cache(tmp_path)
     with pytest.raises(RuntimeError, match="install the same model on every worker"):
         _dask(articles, cluster.scheduler_address, cache=cache, signature='fr_other==0.0:ner|{"parse": true}')
     assert not any(tmp_path.iterdir())  # nothing cached under the wrong key

@@ -60,7 +60,8 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def _cache_entries(cache: Path) -> int:
-    return len(list(cache.rglob("*.pkl"))) if cache.exists() else 0
+    """Articles whose annotations are cached."""
+    return len(list((cache / "annotations").rglob("*.pkl"))) if cache.exists() else 0
 
 
 SMALL_OUTPUTS = {

@@ -1,9 +1,11 @@
 """Annotate stage: the only stage that runs the neural model.
 
-Blocks of all articles are streamed through one `nlp.pipe(..., as_tuples=True)`
-call; each block is its own Doc, so no sentence or entity crosses a block
-boundary. The spaCy Docs are turned into plain records (tokens, sentences,
-NER spans in raw offsets) as soon as an article is complete, and cached.
+Articles the cache does not hold are gathered until their blocks fill one
+batch, which goes through `nlp.pipe(..., as_tuples=True)`; each block is its
+own Doc, so no sentence or entity crosses a block boundary. The spaCy Docs
+are turned into plain records (tokens, sentences, NER spans in raw offsets)
+as soon as an article is complete, and cached: at most one batch of Docs is
+alive at a time.
 """
 
 from __future__ import annotations
@@ -13,63 +15,67 @@ from collections.abc import Callable, Iterable, Iterator
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pipeline.cache import AnnotationCache, cache_key
+from pipeline.cache import PickleCache, cache_key
 from pipeline.records import AnnotatedArticle, CleanArticle, NerSpan, Sentence, Token
 
 
 def annotate(
     articles: Iterable[CleanArticle],
-    nlp: Language,
+    nlp: Language | Callable[[], Language],
     *,
     batch_size: int,
-    workers: int = 1,
-    cache: AnnotationCache | None = None,
+    cache: PickleCache | None = None,
     signature: str = "",
     on_done: Callable[[CleanArticle], None] | None = None,
 ) -> Iterator[tuple[CleanArticle, AnnotatedArticle]]:
     """Yield `(article, annotations)` for every article, in any order.
 
     Args:
-        nlp: the loaded model (see `pipeline.nlp.load_nlp`).
-        batch_size, workers: passed to `nlp.pipe` (`n_process=workers`).
+        nlp: the loaded model (see `pipeline.nlp.load_nlp`), or a function
+            that loads it: it is called at the first article the cache does
+            not hold, so a fully cached run never loads the model.
+        batch_size: passed to `nlp.pipe`.
         cache: where annotations are looked up before and stored after the model.
         signature: the model and settings part of the cache key.
         on_done: called once per article when its annotations are ready.
     """
-    ready: list[tuple[CleanArticle, AnnotatedArticle]] = []
-    open_articles: dict[str, tuple[CleanArticle, str, list[Doc]]] = {}
+    model: Language | None = nlp if isinstance(nlp, Language) else None
+    waiting: list[tuple[CleanArticle, str]] = []  # articles for the model, up to batch_size blocks
 
-    def finish(article: CleanArticle, result: AnnotatedArticle) -> tuple[CleanArticle, AnnotatedArticle]:
+    def run_model() -> Iterator[tuple[CleanArticle, AnnotatedArticle]]:
+        nonlocal model
+        model = model or nlp()
+        texts = ((block.text, i) for i, (article, _) in enumerate(waiting) for block in article.blocks)
+        docs: list[Doc] = []
+        for doc, i in model.pipe(texts, as_tuples=True, batch_size=batch_size):
+            docs.append(doc)
+            article, key = waiting[i]
+            if len(docs) == len(article.blocks):
+                result = to_records(article, docs)
+                docs = []
+                if cache:
+                    cache.put(key, result)
+                yield article, result
+        waiting.clear()
+
+    for article in articles:
+        key = cache_key(article, signature)
+        hit = cache.get(key) if cache else None
+        if hit is not None:
+            done = [(article, hit)]
+        elif not article.blocks:
+            done = [(article, AnnotatedArticle(article.doc_id, (), (), ()))]
+        else:
+            waiting.append((article, key))
+            done = run_model() if sum(len(a.blocks) for a, _ in waiting) >= batch_size else []
+        for article, result in done:
+            if on_done:
+                on_done(article)
+            yield article, result
+    for article, result in run_model() if waiting else ():
         if on_done:
             on_done(article)
-        return article, result
-
-    def texts() -> Iterator[tuple[str, tuple[str, int]]]:
-        for article in articles:
-            key = cache_key(article, signature)
-            hit = cache.get(key) if cache else None
-            if hit is not None:
-                ready.append((article, hit))
-            elif not article.blocks:
-                ready.append((article, AnnotatedArticle(article.doc_id, (), (), ())))
-            else:
-                open_articles[article.doc_id] = (article, key, [])
-                for i, block in enumerate(article.blocks):
-                    yield block.text, (article.doc_id, i)
-
-    for doc, (doc_id, _) in nlp.pipe(texts(), as_tuples=True, batch_size=batch_size, n_process=workers):
-        while ready:
-            yield finish(*ready.pop())
-        article, key, docs = open_articles[doc_id]
-        docs.append(doc)
-        if len(docs) == len(article.blocks):
-            del open_articles[doc_id]
-            result = to_records(article, docs)
-            if cache:
-                cache.put(key, result)
-            yield finish(article, result)
-    while ready:
-        yield finish(*ready.pop())
+        yield article, result
 
 
 def to_records(article: CleanArticle, docs: list[Doc]) -> AnnotatedArticle:
