@@ -73,7 +73,7 @@ def annotate_dask(
     workers: int = 1,
     cache: PickleCache | None = None,
     signature: str = "",
-    on_done: Callable[[CleanArticle], None] | None = None,
+    on_model: Callable[[CleanArticle], None] | None = None,
 ) -> Iterator[tuple[CleanArticle, AnnotatedArticle]]:
     """Yield `(article, annotations)` for every article, in any order, like `annotate`.
 
@@ -86,7 +86,7 @@ def annotate_dask(
             miss and closed when the iteration ends.
         cache: where annotations are looked up before and stored after the model.
         signature: the model and settings part of the cache key.
-        on_done: called once per article when its annotations are ready.
+        on_model: called for each article the model annotated (not cached, not empty).
 
     Raises:
         PartitionError: a partition failed on the cluster (names its doc_ids).
@@ -96,11 +96,6 @@ def annotate_dask(
         raise ValueError(f"partition_size = {partition_size} is invalid; value must be >= 1")
     session = _Session(scheduler, workers)
     in_flight: dict[Any, _Partition] = {}
-
-    def finish(article: CleanArticle, result: AnnotatedArticle) -> tuple[CleanArticle, AnnotatedArticle]:
-        if on_done:
-            on_done(article)
-        return article, result
 
     def submit(partition: _Partition) -> None:
         # workers need only the blocks: leave the raw text and metadata here
@@ -134,7 +129,9 @@ def annotate_dask(
         for (article, key), result in zip(partition, results, strict=True):
             if cache:
                 cache.put(key, result)
-            yield finish(article, result)
+            if on_model:
+                on_model(article)
+            yield article, result
 
     def ready(*, block: bool, until: int) -> Iterator[tuple[CleanArticle, AnnotatedArticle]]:
         """Collect finished partitions: all that are done, and more (waiting) while over `until`."""
@@ -159,9 +156,9 @@ def annotate_dask(
             key = cache_key(article, signature)
             hit = cache.get(key) if cache else None
             if hit is not None:
-                yield finish(article, hit)
+                yield article, hit
             elif not article.blocks:
-                yield finish(article, AnnotatedArticle(article.doc_id, (), (), ()))
+                yield article, AnnotatedArticle(article.doc_id, (), (), ())
             else:
                 if any(a.doc_id == article.doc_id for a, _ in partition):
                     yield from send(partition)  # a worker's records are matched by doc_id

@@ -86,7 +86,8 @@ class RunResult:
     entities: int
     edges: int
     seconds: float
-    cache_hits: int
+    cache_hits: int  # articles whose annotations came from the cache
+    annotated: int = 0  # articles the model annotated
     timings: dict[str, float] = field(default_factory=dict)
     errors: list[ReadError] = field(default_factory=list)
 
@@ -98,10 +99,21 @@ class RunResult:
 
 
 class _Clock:
-    """Seconds spent per stage, for run.json."""
+    """Seconds spent per stage and counts of work done, for run.json."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.counts: dict[str, int] = {}
+
+    def count(self, what: str, n: int = 1) -> None:
+        self.counts[what] = self.counts.get(what, 0) + n
+
+    def merge(self, other: _Clock) -> None:
+        """Add another process's seconds and counts to these."""
+        for stage, secs in other.seconds.items():
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + secs
+        for what, n in other.counts.items():
+            self.count(what, n)
 
     def add(self, stage: str, since: float) -> float:
         now = time.perf_counter()
@@ -319,7 +331,8 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
         entities=len(entities),
         edges=len(edges),
         seconds=time.perf_counter() - started,
-        cache_hits=sum(c.hits for c in (res.annotations, res.results) if c),
+        cache_hits=sum(c.hits for c in (res.annotations, res.results) if c) + clock.counts.get("cache_hits", 0),
+        annotated=clock.counts.get("annotated", 0),
         timings={k: round(v, 3) for k, v in clock.seconds.items()},
         errors=corpus.errors,
     )
@@ -387,10 +400,16 @@ def _article_results(
             workers=a.workers,
             cache=res.annotations,
             signature=res.signature,
+            on_model=lambda _: clock.count("annotated"),
         )
     else:
         annotated = annotate(
-            misses(), load_model, batch_size=a.batch_size, cache=res.annotations, signature=res.signature
+            misses(),
+            load_model,
+            batch_size=a.batch_size,
+            cache=res.annotations,
+            signature=res.signature,
+            on_model=lambda _: clock.count("annotated"),
         )
     for article, ann in clock.timed("annotate", annotated):
         yield from drain()
@@ -452,13 +471,11 @@ def _start_worker(res: _Resources, config: PipelineConfig, today: str) -> None:
     _WORKER = res, config, today
 
 
-def _work(
-    chunk: list[tuple[CleanArticle, str]],
-) -> tuple[list[ArticleResult | tuple[str, str]], dict[str, float], int]:
+def _work(chunk: list[tuple[CleanArticle, str]]) -> tuple[list[ArticleResult | tuple[str, str]], _Clock]:
     """In a worker: annotate, link and cache a chunk of articles.
 
-    Returns the results (a failure as `(doc_id, problem)`), the worker's
-    seconds per stage, and how many annotations came from the cache.
+    Returns the results (a failure as `(doc_id, problem)`) and the worker's
+    seconds per stage and counts (annotated, annotations from the cache).
     """
     assert _WORKER is not None, "worker not started"
     res, config, today = _WORKER
@@ -470,6 +487,7 @@ def _work(
         batch_size=config.annotate.batch_size,
         cache=res.annotations,
         signature=res.signature,
+        on_model=lambda _: clock.count("annotated"),
     )
     out: list[ArticleResult | tuple[str, str]] = []
     hits = res.annotations.hits if res.annotations else 0
@@ -478,7 +496,8 @@ def _work(
         result = _link(article, ann, keys[article.doc_id], res, config, today)
         out.append(result if isinstance(result, ArticleResult) else (article.doc_id, result[1]))
         clock.add("link", t)
-    return out, clock.seconds, (res.annotations.hits if res.annotations else 0) - hits
+    clock.count("cache_hits", (res.annotations.hits if res.annotations else 0) - hits)
+    return out, clock
 
 
 def _in_workers(
@@ -504,11 +523,8 @@ def _in_workers(
     sent: dict[str, Article] = {}
 
     def collect() -> Iterator[ArticleResult | _Failure]:
-        results, seconds, hits = pending.popleft().result()
-        if res.annotations:
-            res.annotations.hits += hits
-        for stage, secs in seconds.items():
-            clock.seconds[stage] = clock.seconds.get(stage, 0.0) + secs
+        results, worker_clock = pending.popleft().result()
+        clock.merge(worker_clock)
         for item in results:
             if isinstance(item, ArticleResult):
                 sent.pop(item.document.doc_id, None)
@@ -642,6 +658,7 @@ def _run_info(inputs: list[Path], config: PipelineConfig, res: _Resources, corpu
             "entities": result.entities,
             "edges": result.edges,
             "cache_hits": result.cache_hits,
+            "annotated": result.annotated,
         },
         "timings": result.timings,
         "seconds": round(result.seconds, 3),

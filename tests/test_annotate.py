@@ -43,13 +43,17 @@ def test_tokens_sentences_and_entities_are_in_raw_offsets(nlp):
     assert all(ann.tokens[t.head].sentence_id == t.sentence_id for t in ann.tokens)
 
 
+def _no_model():
+    raise AssertionError("the model was loaded for a cached article")
+
+
 def test_cache_serves_unchanged_articles_without_the_model(nlp, tmp_path):
     cache = annotation_cache(tmp_path)
     done = []
-    first = list(annotate([_article()], nlp, batch_size=4, cache=cache, signature="s", on_done=done.append))
+    first = list(annotate([_article()], nlp, batch_size=4, cache=cache, signature="s", on_model=done.append))
     assert (cache.hits, cache.misses, len(done)) == (0, 1, 1)
-    again = list(annotate([_article()], nlp, batch_size=4, cache=cache, signature="s"))
-    assert cache.hits == 1 and again[0][1] == first[0][1]
+    again = list(annotate([_article()], _no_model, batch_size=4, cache=cache, signature="s", on_model=done.append))
+    assert cache.hits == 1 and again[0][1] == first[0][1] and len(done) == 1
     # another model or settings signature is another key
     assert cache_key(_article(), "s") != cache_key(_article(), "other")
 

@@ -56,9 +56,10 @@ def _dask(articles, scheduler, **kwargs):
 
 def test_same_records_as_the_local_executor(cluster, articles, nlp):
     done = []
-    remote = _dask(articles, cluster.scheduler_address, on_done=lambda a: done.append(a.doc_id))
+    remote = _dask(articles, cluster.scheduler_address, on_model=lambda a: done.append(a.doc_id))
     local = {a.doc_id: ann for a, ann in annotate(articles, nlp, batch_size=256)}
-    assert sorted(a.doc_id for a, _ in remote) == sorted(done) == sorted(local)
+    assert sorted(a.doc_id for a, _ in remote) == sorted(local)
+    assert sorted(done) == sorted(a.doc_id for a in articles if a.blocks)  # the empty one needs no model
     assert {a.doc_id: ann for a, ann in remote} == local
     originals = {a.doc_id: a for a in articles}
     assert all(article is originals[article.doc_id] for article, _ in remote)  # not the slimmed copies

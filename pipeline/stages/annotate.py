@@ -26,7 +26,7 @@ def annotate(
     batch_size: int,
     cache: PickleCache | None = None,
     signature: str = "",
-    on_done: Callable[[CleanArticle], None] | None = None,
+    on_model: Callable[[CleanArticle], None] | None = None,
 ) -> Iterator[tuple[CleanArticle, AnnotatedArticle]]:
     """Yield `(article, annotations)` for every article, in any order.
 
@@ -37,7 +37,7 @@ def annotate(
         batch_size: passed to `nlp.pipe`.
         cache: where annotations are looked up before and stored after the model.
         signature: the model and settings part of the cache key.
-        on_done: called once per article when its annotations are ready.
+        on_model: called for each article the model annotated (not cached, not empty).
     """
     model: Language | None = nlp if isinstance(nlp, Language) else None
     waiting: list[tuple[CleanArticle, str]] = []  # articles for the model, up to batch_size blocks
@@ -55,6 +55,8 @@ def annotate(
                 docs = []
                 if cache:
                     cache.put(key, result)
+                if on_model:
+                    on_model(article)
                 yield article, result
         waiting.clear()
 
@@ -68,14 +70,9 @@ def annotate(
         else:
             waiting.append((article, key))
             done = run_model() if sum(len(a.blocks) for a, _ in waiting) >= batch_size else []
-        for article, result in done:
-            if on_done:
-                on_done(article)
-            yield article, result
-    for article, result in run_model() if waiting else ():
-        if on_done:
-            on_done(article)
-        yield article, result
+        yield from done
+    if waiting:
+        yield from run_model()
 
 
 def to_records(article: CleanArticle, docs: list[Doc]) -> AnnotatedArticle:
