@@ -26,7 +26,7 @@ from typing import Any
 from pipeline.records import CleanArticle
 
 # Bump when the layout of the cached records or the way they are built changes.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 def cache_key(article: CleanArticle, signature: str) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+import numpy
+from spacy.attrs import DEP, HEAD, IDX, LEMMA, LENGTH, POS
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -80,31 +82,46 @@ def to_records(article: CleanArticle, docs: list[Doc]) -> AnnotatedArticle:
     tokens: list[Token] = []
     sentences: list[Sentence] = []
     entities: list[NerSpan] = []
+    strings = docs[0].vocab.strings if docs else None
+    names: dict[int, str] = {}  # hash -> string, looked up once per article
+
+    def name(h: int) -> str:
+        text = names.get(h)
+        if text is None:
+            text = names[h] = strings[h]
+        return text
+
     for block_id, (block, doc) in enumerate(zip(article.blocks, docs)):
         offset, first = block.raw_start, len(tokens)
+        # one array read instead of a Python Token object per attribute
+        array = doc.to_array([IDX, LENGTH, LEMMA, POS, DEP, HEAD])
+        idx, lengths, lemmas, pos, deps = array[:, :5].T.tolist()
+        heads = array[:, 5].astype(numpy.int64).tolist()  # relative to the token, stored as uint64
+        text = doc.text
         for sent in doc.sents:
             sentence_id = len(sentences)
             sentences.append(
                 Sentence(
-                    sentence_id=sentence_id,
-                    block_id=block_id,
-                    start=offset + sent.start_char,
-                    end=offset + sent.end_char,
-                    token_start=first + sent.start,
-                    token_end=first + sent.end,
+                    sentence_id,
+                    block_id,
+                    offset + sent.start_char,
+                    offset + sent.end_char,
+                    first + sent.start,
+                    first + sent.end,
                 )
             )
-            for tok in sent:
+            for i in range(sent.start, sent.end):
+                start, end = idx[i], idx[i] + lengths[i]
                 tokens.append(
                     Token(
-                        start=offset + tok.idx,
-                        end=offset + tok.idx + len(tok.text),
-                        text=tok.text,
-                        lemma=tok.lemma_,
-                        pos=tok.pos_,
-                        dep=tok.dep_,
-                        head=first + tok.head.i,
-                        sentence_id=sentence_id,
+                        offset + start,
+                        offset + end,
+                        text[start:end],
+                        name(lemmas[i]),
+                        name(pos[i]),
+                        name(deps[i]),
+                        first + i + heads[i],
+                        sentence_id,
                     )
                 )
         for ent in doc.ents:
