@@ -10,6 +10,7 @@ rest of the corpus goes on.
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
 import platform
 import sys
@@ -28,7 +29,10 @@ from tqdm import tqdm
 
 import pipeline.kb
 import pipeline.records
+import pipeline.report
+import pipeline.stages.export
 import pipeline.stages.link
+import pipeline.stages.relate
 import pipeline.stages.relations
 import pipeline.text
 from pipeline import __version__, io
@@ -73,6 +77,11 @@ _RESULT_CODE = [
     Path(module.__file__)
     for module in (pipeline.stages.link, pipeline.stages.relations, pipeline.text, pipeline.kb, pipeline.records)
 ] + [Path(__file__)]
+# ... and the code of the corpus-level stages and export, beside those.
+_CORPUS_CODE = [
+    *_RESULT_CODE,
+    *(Path(module.__file__) for module in (pipeline.stages.relate, pipeline.stages.export, pipeline.report, io)),
+]
 
 
 @dataclass
@@ -192,6 +201,18 @@ class _Corpus:
     relations: list[Relation] = field(default_factory=list)
     errors: list[ReadError] = field(default_factory=list)
     duplicate_of: dict[str, str] = field(default_factory=dict)
+    keys: list[str] = field(default_factory=list)  # result cache keys of the articles read
+
+    def fingerprint(self, res: _Resources, config: PipelineConfig) -> str:
+        """Hash of everything the corpus-level stages and export read: equal
+        fingerprints give byte-identical outputs."""
+        h = hashlib.sha256(files_signature(_CORPUS_CODE, {"config": config.as_dict()}).encode())
+        h.update(res.result_signature.encode())
+        for key in sorted(self.keys):
+            h.update(key.encode())
+        for row in sorted(map(repr, [*self.documents.values(), *self.errors])):
+            h.update(row.encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
 
     def add(self, result: ArticleResult) -> None:
         doc_id = result.document.doc_id
@@ -288,7 +309,7 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
 
     total = sum(1 for p in io.find_inputs(inputs, config.input.extensions) if isinstance(p, Path))
     with tqdm(total=total, unit="article", desc="articles", file=sys.stderr, disable=not progress, leave=False) as bar:
-        for item in _article_results(cleaned(), res, config, today, clock):
+        for item in _article_results(cleaned(), res, config, today, clock, corpus.keys):
             if isinstance(item, ArticleResult):
                 corpus.add(item)
             else:
@@ -296,6 +317,34 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
             bar.update(1)
     clock.seconds["articles"] = time.perf_counter() - started
 
+    out_dir, fingerprint = config.output.out_dir, corpus.fingerprint(res, config)
+    counts = _up_to_date(out_dir, fingerprint)
+    if counts is None:
+        counts = _corpus_stages(corpus, res, config, clock)
+        counts["outputs"] = _output_files(out_dir)
+    else:  # same articles, settings and code as the outputs already there: nothing to redo
+        clock.seconds["export"] = 0.0
+
+    result = RunResult(
+        out_dir=out_dir,
+        articles=sum(d.status in ("ok", "empty") for d in corpus.documents.values()),
+        failed=len(corpus.errors),
+        mentions=counts["mentions"],
+        entities=counts["entities"],
+        edges=counts["edges"],
+        seconds=time.perf_counter() - started,
+        cache_hits=sum(c.hits for c in (res.annotations, res.results) if c) + clock.counts.get("cache_hits", 0),
+        annotated=clock.counts.get("annotated", 0),
+        timings={k: round(v, 3) for k, v in clock.seconds.items()},
+        errors=corpus.errors,
+    )
+    info = _run_info(inputs, config, res, corpus, result) | {"fingerprint": fingerprint, "outputs": counts["outputs"]}
+    io.write_json(out_dir / "run.json", info)
+    return result
+
+
+def _corpus_stages(corpus: _Corpus, res: _Resources, config: PipelineConfig, clock: _Clock) -> dict:
+    """Entity clustering, co-occurrence and export; returns the row counts."""
     t = time.perf_counter()
     mentions, entities, renamed = link_corpus(corpus.mentions, res.kb)
     t = clock.add("link", t)
@@ -321,36 +370,44 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
         raw_csv=config.output.raw_csv,
     )
     clock.add("export", t)
+    return {"mentions": len(mentions), "entities": len(entities), "edges": len(edges)}
 
-    failed = len(corpus.errors)
-    result = RunResult(
-        out_dir=config.output.out_dir,
-        articles=sum(d.status in ("ok", "empty") for d in corpus.documents.values()),
-        failed=failed,
-        mentions=len(mentions),
-        entities=len(entities),
-        edges=len(edges),
-        seconds=time.perf_counter() - started,
-        cache_hits=sum(c.hits for c in (res.annotations, res.results) if c) + clock.counts.get("cache_hits", 0),
-        annotated=clock.counts.get("annotated", 0),
-        timings={k: round(v, 3) for k, v in clock.seconds.items()},
-        errors=corpus.errors,
-    )
-    io.write_json(config.output.out_dir / "run.json", _run_info(inputs, config, res, corpus, result))
-    return result
+
+def _output_files(out_dir: Path) -> dict[str, list[int]]:
+    """Size and modification time of every output file, to tell later whether they are still as written."""
+    files = [p for p in out_dir.rglob("*") if p.is_file() and not p.name.startswith(".") and p.name != "run.json"]
+    return {p.relative_to(out_dir).as_posix(): [p.stat().st_size, p.stat().st_mtime_ns] for p in sorted(files)}
+
+
+def _up_to_date(out_dir: Path, fingerprint: str) -> dict | None:
+    """The counts of the previous run in `out_dir` if it had this fingerprint
+    and its files are untouched since, else None."""
+    try:
+        previous = json.loads((out_dir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if previous.get("fingerprint") != fingerprint or previous.get("outputs") != _output_files(out_dir):
+        return None
+    return previous["counts"] | {"outputs": previous["outputs"]}
 
 
 _Failure = tuple[Article, str]  # an article that failed after cleaning, and why
 
 
 def _article_results(
-    articles: Iterable[CleanArticle], res: _Resources, config: PipelineConfig, today: str, clock: _Clock
+    articles: Iterable[CleanArticle],
+    res: _Resources,
+    config: PipelineConfig,
+    today: str,
+    clock: _Clock,
+    seen: list[str],
 ) -> Iterator[ArticleResult | _Failure]:
     """The result of every article: from the cache, or annotated and linked.
 
     Cached results are yielded as they are found; the others go to the model
     (in this process, in `annotate.workers` forked processes, or on a Dask
-    cluster) and are linked, cached and yielded when done.
+    cluster) and are linked, cached and yielded when done. The result keys
+    are appended to `seen`.
     """
     keys: dict[str, str] = {}
     ready: deque[ArticleResult | _Failure] = deque()
@@ -363,6 +420,7 @@ def _article_results(
                 ready.append((article.article, f"cannot save its text: {err!r}"))
                 continue
             key = res.result_key(article, today)
+            seen.append(key)
             hit = res.results.get(key) if res.results else None
             if hit is not None:
                 ready.append(hit)
@@ -593,7 +651,14 @@ def _save_extracted_text(article: Article, out_dir: Path) -> None:
     `texts/<doc_id>.txt` in the output folder."""
     if file_suffix(Path(article.source).name) in (".txt", ".md"):
         return
-    io.atomic_write(out_dir / "texts" / text_file_name(article.doc_id), lambda f: f.write(article.raw_text))
+    path = out_dir / "texts" / text_file_name(article.doc_id)
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            if f.read() == article.raw_text:
+                return  # saved by an earlier run: left as it is
+    except (OSError, UnicodeError):
+        pass
+    io.atomic_write(path, lambda f: f.write(article.raw_text))
 
 
 def text_file_name(doc_id: str) -> str:

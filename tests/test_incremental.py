@@ -53,6 +53,27 @@ def test_unchanged_corpus_is_not_annotated_again_and_gives_the_same_bytes(cold, 
     assert _outputs(tmp_path / "out") == _outputs(cold[0] / "cold")
 
 
+def test_outputs_already_up_to_date_are_left_alone_and_a_missing_one_is_rewritten(cold, tmp_path):
+    cache, out = _warm_cache(cold, tmp_path), tmp_path / "out"
+    first = _run(out, cache)
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.name not in ("run.json", ".pressgraph.lock")}
+    again = _run(out, cache)
+    assert (again.annotated, again.mentions, again.entities, again.edges) == (
+        0,
+        first.mentions,
+        first.entities,
+        first.edges,
+    )
+    assert again.timings["export"] == 0.0
+    assert {
+        p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.name not in ("run.json", ".pressgraph.lock")
+    } == stamps
+    (out / "entities.csv").unlink()
+    third = _run(out, cache)
+    assert third.timings["export"] > 0 and third.entities == first.entities
+    assert _outputs(out) == _outputs(cold[0] / "cold")
+
+
 def test_the_cache_lives_where_the_config_says(cold):
     cache = cold[0] / "cache"
     assert len(list((cache / "annotations").rglob("*.pkl"))) == 5
