@@ -58,6 +58,7 @@ class CleanConfig:
 class AnnotateConfig:
     model: str
     batch_size: int
+    batch_chars: int
     workers: int
     executor: str
     scheduler: str
@@ -203,6 +204,8 @@ def _validate(config: PipelineConfig) -> None:
         raise ConfigError(f"clean.max_block_chars = {config.clean.max_block_chars} is invalid; value must be >= 1000")
     if a.batch_size < 1:
         raise ConfigError(f"annotate.batch_size = {a.batch_size} is invalid; value must be >= 1")
+    if a.batch_chars < 1:
+        raise ConfigError(f"annotate.batch_chars = {a.batch_chars} is invalid; value must be >= 1")
     if a.executor not in EXECUTORS:
         raise ConfigError(f"annotate.executor = {a.executor!r} is invalid; allowed: {', '.join(EXECUTORS)}")
     if a.partition_size < 1:

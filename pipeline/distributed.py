@@ -43,7 +43,7 @@ class PartitionError(RuntimeError):
 
 
 def annotate_partition(
-    articles: list[CleanArticle], *, model: str, parse: bool, batch_size: int
+    articles: list[CleanArticle], *, model: str, parse: bool, batch_size: int, batch_chars: int = 0
 ) -> tuple[str, list[AnnotatedArticle]]:
     """Run on a worker: annotate one partition with the worker's model.
 
@@ -58,7 +58,9 @@ def annotate_partition(
         nlp = load_nlp(model, parse=parse)
     except SystemExit as err:  # spaCy exits on some missing models: keep the worker alive
         raise OSError(f"cannot load spaCy model {model!r} on this worker (exit status {err.code})") from None
-    done = {article.doc_id: ann for article, ann in annotate(articles, nlp, batch_size=batch_size)}
+    done = {
+        article.doc_id: ann for article, ann in annotate(articles, nlp, batch_size=batch_size, batch_chars=batch_chars)
+    }
     return model_signature(nlp), [done[article.doc_id] for article in articles]
 
 
@@ -68,6 +70,7 @@ def annotate_dask(
     model: str,
     parse: bool,
     batch_size: int,
+    batch_chars: int = 0,
     partition_size: int,
     scheduler: str = "",
     workers: int = 1,
@@ -79,7 +82,7 @@ def annotate_dask(
 
     Args:
         model, parse: what each worker loads (`pipeline.nlp.load_nlp(model, parse=parse)`).
-        batch_size: passed to `nlp.pipe` on the workers.
+        batch_size, batch_chars: the batches of `annotate` on the workers.
         partition_size: articles per task sent to a worker.
         scheduler: address of a running Dask scheduler; empty: a local cluster
             of `workers` processes on 127.0.0.1 is started on the first cache
@@ -106,6 +109,7 @@ def annotate_dask(
             model=model,
             parse=parse,
             batch_size=batch_size,
+            batch_chars=batch_chars,
             key=f"pressgraph-annotate-{uuid.uuid4().hex}",
             pure=False,
         )

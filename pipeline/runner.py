@@ -453,6 +453,7 @@ def _article_results(
             model=a.model,
             parse=a.parse,
             batch_size=a.batch_size,
+            batch_chars=a.batch_chars,
             partition_size=a.partition_size,
             scheduler=a.scheduler,
             workers=a.workers,
@@ -465,6 +466,7 @@ def _article_results(
             misses(),
             load_model,
             batch_size=a.batch_size,
+            batch_chars=a.batch_chars,
             cache=res.annotations,
             signature=res.signature,
             on_model=lambda _: clock.count("annotated"),
@@ -543,6 +545,7 @@ def _work(chunk: list[tuple[CleanArticle, str]]) -> tuple[list[ArticleResult | t
         (article for article, _ in chunk),
         res.nlp,
         batch_size=config.annotate.batch_size,
+        batch_chars=config.annotate.batch_chars,
         cache=res.annotations,
         signature=res.signature,
         on_model=lambda _: clock.count("annotated"),
@@ -570,13 +573,12 @@ def _in_workers(
     """`_work` over chunks of `articles` in `annotate.workers` processes.
 
     The model is loaded here before the processes fork, so they share it
-    instead of each loading its own. Chunks hold a fraction of a batch of
-    blocks, and at most two per process are in flight, so memory stays bounded
+    instead of each loading its own. A chunk is one batch of the model, and
+    at most two per process are in flight, so memory stays bounded
     whatever the corpus size.
     """
-    workers = config.annotate.workers
-    # small enough that a small corpus still keeps every process busy
-    chunk_blocks = max(8, config.annotate.batch_size // (2 * workers))
+    a = config.annotate
+    workers = a.workers
     pending: deque = deque()
     sent: dict[str, Article] = {}
 
@@ -592,7 +594,7 @@ def _in_workers(
 
     pool = None
     try:
-        for chunk in _chunks(articles, keys, blocks=chunk_blocks):
+        for chunk in _chunks(articles, keys, blocks=a.batch_size, chars=a.batch_chars):
             if pool is None:
                 load_model()  # once, before the fork
                 context = multiprocessing.get_context("fork")
@@ -611,17 +613,19 @@ def _in_workers(
 
 
 def _chunks(
-    articles: Iterator[CleanArticle], keys: dict[str, str], *, blocks: int
+    articles: Iterator[CleanArticle], keys: dict[str, str], *, blocks: int, chars: int
 ) -> Iterator[list[tuple[CleanArticle, str]]]:
-    """Articles with their result keys (taken from `keys`), in lists of about `blocks` blocks."""
+    """Articles with their result keys (taken from `keys`), in lists of about
+    `blocks` blocks or `chars` characters."""
     chunk: list[tuple[CleanArticle, str]] = []
-    size = 0
+    size = length = 0
     for article in articles:
         chunk.append((article, keys.pop(article.doc_id)))
         size += len(article.blocks)
-        if size >= blocks:
+        length += sum(len(b.text) for b in article.blocks)
+        if size >= blocks or length >= chars:
             yield chunk
-            chunk, size = [], 0
+            chunk, size, length = [], 0, 0
     if chunk:
         yield chunk
 

@@ -67,3 +67,22 @@ def test_article_without_blocks_gets_empty_annotations(nlp):
 def test_a_model_that_is_not_installed_is_a_clear_error():
     with pytest.raises(OSError, match="spaCy model 'fr_no_such_model' is not installed"):
         load_nlp("fr_no_such_model")
+
+
+def test_batches_hold_at_most_batch_chars_characters(nlp, monkeypatch):
+    """The model's working memory follows the text of a batch: it is capped in characters."""
+    calls = []
+    pipe = type(nlp).pipe
+
+    def counting_pipe(self, texts, **kwargs):
+        if kwargs.get("as_tuples"):  # the call annotate makes (spaCy then calls itself with the texts)
+            texts = list(texts)
+            calls.append(sum(len(text) for text, _ in texts))
+        return pipe(self, texts, **kwargs)
+
+    monkeypatch.setattr(type(nlp), "pipe", counting_pipe)
+    articles = [_article(f"a{i}") for i in range(6)]
+    size = sum(len(b.text) for b in articles[0].blocks)
+    done = list(annotate(articles, nlp, batch_size=256, batch_chars=2 * size))
+    assert sorted(a.doc_id for a, _ in done) == [f"a{i}" for i in range(6)]
+    assert calls == [2 * size] * 3

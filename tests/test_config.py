@@ -32,6 +32,7 @@ def test_cli_style_overrides_win():
         ("[annotate]\nbatchsize = 8\n", "unknown key annotate.batchsize"),
         ("[nope]\nx = 1\n", "unknown section [nope]"),
         ("[annotate]\nbatch_size = 0\n", "annotate.batch_size = 0 is invalid"),
+        ("[annotate]\nbatch_chars = -5\n", "annotate.batch_chars = -5 is invalid"),
         ('[relate]\nwindow = "page"\n', "relate.window = 'page' is invalid"),
         ("[annotate\n", "cannot read config"),
     ],

@@ -1,7 +1,7 @@
 """Annotate stage: the only stage that runs the neural model.
 
 Articles the cache does not hold are gathered until their blocks fill one
-batch, which goes through `nlp.pipe(..., as_tuples=True)`; each block is its
+batch (a number of blocks or of characters), which goes through `nlp.pipe(..., as_tuples=True)`; each block is its
 own Doc, so no sentence or entity crosses a block boundary. The spaCy Docs
 are turned into plain records (tokens, sentences, NER spans in raw offsets)
 as soon as an article is complete, and cached: at most one batch of Docs is
@@ -26,6 +26,7 @@ def annotate(
     nlp: Language | Callable[[], Language],
     *,
     batch_size: int,
+    batch_chars: int = 0,
     cache: PickleCache | None = None,
     signature: str = "",
     on_model: Callable[[CleanArticle], None] | None = None,
@@ -36,13 +37,16 @@ def annotate(
         nlp: the loaded model (see `pipeline.nlp.load_nlp`), or a function
             that loads it: it is called at the first article the cache does
             not hold, so a fully cached run never loads the model.
-        batch_size: passed to `nlp.pipe`.
+        batch_size, batch_chars: articles are gathered until their blocks
+            reach `batch_size` blocks or `batch_chars` characters (0: no
+            limit), then go through `nlp.pipe` together.
         cache: where annotations are looked up before and stored after the model.
         signature: the model and settings part of the cache key.
         on_model: called for each article the model annotated (not cached, not empty).
     """
     model: Language | None = nlp if isinstance(nlp, Language) else None
-    waiting: list[tuple[CleanArticle, str]] = []  # articles for the model, up to batch_size blocks
+    waiting: list[tuple[CleanArticle, str]] = []  # articles for the model, one batch
+    size = [0, 0]  # blocks and characters waiting
 
     def run_model() -> Iterator[tuple[CleanArticle, AnnotatedArticle]]:
         nonlocal model
@@ -61,6 +65,7 @@ def annotate(
                     on_model(article)
                 yield article, result
         waiting.clear()
+        size[:] = [0, 0]
 
     for article in articles:
         key = cache_key(article, signature)
@@ -71,7 +76,10 @@ def annotate(
             done = [(article, AnnotatedArticle(article.doc_id, (), (), ()))]
         else:
             waiting.append((article, key))
-            done = run_model() if sum(len(a.blocks) for a, _ in waiting) >= batch_size else []
+            size[0] += len(article.blocks)
+            size[1] += sum(len(b.text) for b in article.blocks)
+            full = size[0] >= batch_size or 0 < batch_chars <= size[1]
+            done = run_model() if full else []
         yield from done
     if waiting:
         yield from run_model()
