@@ -19,7 +19,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import fields, is_dataclass
 from functools import lru_cache
 from typing import Any
@@ -109,10 +109,17 @@ def report_data(
     drawn = sorted(graph.nodes, key=lambda n: (-_int(graph.nodes[n].get("mentions")), _name(graph, n), str(n)))
     drawn = drawn[: max(max_nodes, 0)]
     index = {node: i for i, node in enumerate(drawn)}
-    positions = layout(graph.subgraph(drawn), seed=seed)
+    shown_graph = _subgraph(graph, [n for n in graph if n in index])
+    positions = layout(shown_graph, seed=seed)
     top_mentions = max((_int(graph.nodes[n].get("mentions")) for n in drawn), default=0) or 1
-    evidence_by_pair = _evidence_by_pair(_records(evidence))
-    offsets = _mention_offsets(_records(mentions)) if mentions is not None else None
+    listed = {node: _heaviest(graph, node, max_neighbours) for node in drawn}
+    # evidence and mentions are read for the pairs listed and the sentences shown only
+    pairs = {_pair(node, other) for node in drawn for other, _ in listed[node]}
+    evidence_by_pair = {
+        pair: rows[: max(max_evidence, 0)] for pair, rows in _evidence_by_pair(_records(evidence), pairs).items()
+    }
+    shown = {(row["doc_id"], row["sentence_id"]) for rows in evidence_by_pair.values() for row in rows}
+    offsets = _mention_offsets(_records(mentions), shown) if mentions is not None else None
     sentences: dict[str, int] = {}
 
     def sentence_index(text: str) -> int:
@@ -123,9 +130,6 @@ def report_data(
         attrs = graph.nodes[node]
         x, y = positions[node]
         mentioned = _int(attrs.get("mentions"))
-        neighbours = sorted(
-            graph[node].items(), key=lambda item: (-_number(item[1].get("weight")), _name(graph, item[0]))
-        )[: max(max_neighbours, 0)]
         nodes.append(
             {
                 "id": str(node),
@@ -157,18 +161,15 @@ def report_data(
                                 f"{row['doc_id']} #{row['sentence_id']}",
                                 _highlights(row, (str(node), str(other)), offsets, aliases),
                             ]
-                            for row in evidence_by_pair.get(_pair(node, other), [])[: max(max_evidence, 0)]
+                            for row in evidence_by_pair.get(_pair(node, other), [])
                         ],
                     }
-                    for other, edge in neighbours
+                    for other, edge in listed[node]
                 ],
             }
         )
     edges = sorted(
-        (
-            (*sorted((index[a], index[b])), _number(d.get("weight")))
-            for a, b, d in graph.subgraph(drawn).edges(data=True)
-        ),
+        ((*sorted((index[a], index[b])), _number(d.get("weight"))) for a, b, d in shown_graph.edges(data=True)),
         key=lambda e: (-e[2], e[0], e[1]),
     )[: max(max_edges, 0)]
     return {
@@ -191,7 +192,17 @@ def _records(rows: Any) -> list[dict]:
         return []
     if isinstance(rows, pd.DataFrame):
         return rows.to_dict("records")
-    return [{f.name: getattr(r, f.name) for f in fields(r)} if is_dataclass(r) else dict(r) for r in rows]
+    return [_as_dict(r) if is_dataclass(r) else dict(r) for r in rows]
+
+
+def _as_dict(record: Any) -> dict:
+    return {name: getattr(record, name) for name in _field_names(type(record))}
+
+
+@lru_cache(maxsize=64)
+def _field_names(record_type: type) -> tuple[str, ...]:
+    """A dataclass's field names (`dataclasses.fields` is slow to call once per row)."""
+    return tuple(f.name for f in fields(record_type))
 
 
 def _int(value: Any) -> int:
@@ -213,6 +224,8 @@ def _number(value: Any) -> float | int:
 
 def _text(value: Any) -> str:
     """A cell as text: None and NaN (empty CSV cells read by pandas) are ""."""
+    if type(value) is str:  # most cells: answered before the slower checks
+        return value
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return str(value)
@@ -220,6 +233,12 @@ def _text(value: Any) -> str:
 
 def _name(graph: nx.Graph, node: Any) -> str:
     return str(graph.nodes[node].get("name") or node)
+
+
+def _heaviest(graph: nx.Graph, node: Any, count: int) -> list[tuple[Any, dict]]:
+    """The `count` heaviest edges of `node`, (neighbour, edge data), ties by the neighbour's name."""
+    ranked = sorted(graph[node].items(), key=lambda item: (-_number(item[1].get("weight")), _name(graph, item[0])))
+    return ranked[: max(count, 0)]
 
 
 def _pair(a: Any, b: Any) -> tuple[str, str]:
@@ -235,15 +254,22 @@ def _aliases(entities: list[dict]) -> dict[str, set[str]]:
     return found
 
 
-def _evidence_by_pair(rows: list[dict]) -> dict[tuple[str, str], list[dict]]:
-    """Evidence rows grouped by unordered entity pair: each sentence once, typed relations first."""
+def _evidence_by_pair(
+    rows: list[dict], pairs: Collection[tuple[str, str]] | None = None
+) -> dict[tuple[str, str], list[dict]]:
+    """Evidence rows grouped by unordered entity pair: each sentence once, typed relations first.
+
+    With `pairs`, only the rows of those pairs are kept.
+    """
     grouped: dict[tuple[str, str], list[dict]] = {}
     seen: set[tuple] = set()
     for row in rows:
+        pair = _pair(row.get("source"), row.get("target"))
+        if pairs is not None and pair not in pairs:
+            continue
         text = _text(row.get("text"))
         if not text:
             continue
-        pair = _pair(row.get("source"), row.get("target"))
         relation = _text(row.get("relation")) if row.get("kind") == "relation" else ""
         key = (pair, _text(row.get("doc_id")), _text(row.get("sentence_id")), relation)
         if key in seen:
@@ -266,11 +292,18 @@ def _evidence_by_pair(rows: list[dict]) -> dict[tuple[str, str], list[dict]]:
     return grouped
 
 
-def _mention_offsets(rows: list[dict]) -> dict[tuple[str, str], list[tuple[int, int, str, str, str]]]:
-    """(doc_id, sentence_id) -> (start, end, entity_id, refers_to, text) of its mentions."""
+def _mention_offsets(
+    rows: list[dict], sentences: Collection[tuple[str, str]] | None = None
+) -> dict[tuple[str, str], list[tuple[int, int, str, str, str]]]:
+    """(doc_id, sentence_id) -> (start, end, entity_id, refers_to, text) of its mentions.
+
+    With `sentences`, only the mentions in those (doc_id, sentence_id) are kept.
+    """
     offsets: dict[tuple[str, str], list[tuple[int, int, str, str, str]]] = {}
     for row in rows:
         key = (_text(row.get("doc_id")), _text(row.get("sentence_id")))
+        if sentences is not None and key not in sentences:
+            continue
         offsets.setdefault(key, []).append(
             (
                 _int(row.get("start")),
@@ -370,13 +403,14 @@ def layout(graph: nx.Graph, *, seed: int = 42) -> dict[Any, tuple[float, float]]
         (a, b, 1 + math.log(max(_number(d.get("weight")), 1))) for a, b, d in graph.edges(data=True)
     )
     components = sorted(nx.connected_components(damped), key=lambda c: (-len(c), min(map(str, c))))
+    order = {node: i for i, node in enumerate(damped)}
     boxes = []  # (side, {node: (x, y) in [0, side]})
     for component in components:
         side = math.sqrt(len(component))
         if len(component) == 1:
             boxes.append((1.0, {next(iter(component)): (0.5, 0.5)}))
             continue
-        raw = nx.spring_layout(damped.subgraph(component), seed=seed, weight="weight")
+        raw = nx.spring_layout(_subgraph(damped, sorted(component, key=order.get)), seed=seed, weight="weight")
         fitted = _fit(raw, side)
         boxes.append((side + 2 * _PAD, {node: (x + _PAD, y + _PAD) for node, (x, y) in fitted.items()}))
     width = max(boxes[0][0], math.sqrt(sum(side * side for side, _ in boxes)) * 1.15)
@@ -390,6 +424,20 @@ def layout(graph: nx.Graph, *, seed: int = 42) -> dict[Any, tuple[float, float]]
     return {
         node: (round(px, 2), round(py, 2)) for node, (px, py) in _fit(placed, CANVAS - 2 * _MARGIN, _MARGIN).items()
     }
+
+
+def _subgraph(graph: nx.Graph, nodes: list[Any]) -> nx.Graph:
+    """The subgraph induced by `nodes`, listing them in the order given.
+
+    A seeded layout places nodes in the order it is given them, and
+    `graph.subgraph` lists the nodes of a small subgraph in the order of a
+    set: for strings, an order that changes with Python's string hashing
+    from one run to the next.
+    """
+    sub = nx.Graph()
+    sub.add_nodes_from((n, graph.nodes[n]) for n in nodes)
+    sub.add_edges_from((a, b, d) for a, b, d in graph.edges(nodes, data=True) if b in sub)
+    return sub
 
 
 def _fit(positions: Mapping[Any, Any], side: float, margin: float = 0.0) -> dict[Any, tuple[float, float]]:

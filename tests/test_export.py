@@ -1,8 +1,10 @@
+import random
+
 import networkx as nx
 import pytest
 
 from pipeline.records import Cooccurrence, Entity
-from pipeline.stages.export import build_graph, write_outputs
+from pipeline.stages.export import betweenness_centrality, build_graph, write_outputs
 
 ENTITIES = [
     Entity("Q7747", "Vladimir Poutine", "PER", "Q7747", 3, 2, "Poutine|Vladimir Poutine"),
@@ -27,6 +29,47 @@ def test_graph_nodes_edges_and_analytics():
     assert g.nodes["Q7747"]["pagerank"] > g.nodes["Q56226"]["pagerank"]
     assert {g.nodes[n]["community"] for n in g} <= set(range(len(g)))
     assert build_graph(ENTITIES, EDGES).nodes(data=True) == g.nodes(data=True)  # seeded: identical
+
+
+def _shuffled(graph: nx.Graph, seed: int) -> nx.Graph:
+    """The same graph with string labels, its nodes and edges added in a random order."""
+    rng = random.Random(seed)
+    names = {v: f"n{rng.random():.6f}" for v in graph}
+    nodes, edges = list(graph), list(graph.edges)
+    rng.shuffle(nodes)
+    rng.shuffle(edges)
+    shuffled = nx.Graph()
+    shuffled.add_nodes_from(names[v] for v in nodes)
+    shuffled.add_edges_from((names[a], names[b]) for a, b in edges)
+    return shuffled
+
+
+def _layers(width: int, depth: int) -> nx.Graph:
+    """Complete links between consecutive layers: width**depth shortest paths, past 2**53."""
+    return nx.Graph(((i, a), (i + 1, b)) for i in range(depth - 1) for a in range(width) for b in range(width))
+
+
+@pytest.mark.parametrize(
+    "graph",
+    [
+        nx.Graph(),
+        nx.empty_graph(1),
+        nx.path_graph(2),
+        nx.path_graph(3),
+        nx.Graph([(0, 1), (1, 1), (1, 2), (3, 4)]),  # a self-loop, two components
+        nx.grid_2d_graph(7, 9),
+        _layers(3, 40),
+        *(_shuffled(nx.gnp_random_graph(60, p, seed=i), i) for i, p in enumerate((0.02, 0.05, 0.1, 0.3))),
+        _shuffled(nx.barabasi_albert_graph(150, 2, seed=7), 7),
+    ],
+    ids=lambda g: f"{len(g)} nodes, {g.number_of_edges()} edges",
+)
+@pytest.mark.parametrize("batch_cells", [1, 1_000_000])
+def test_betweenness_is_networkx_to_the_last_bit(graph, batch_cells):
+    expected = nx.betweenness_centrality(graph)
+    found = betweenness_centrality(graph, batch_cells=batch_cells)
+    assert list(found) == list(expected)
+    assert [found[v] for v in graph] == [expected[v] for v in graph]  # ==, not approx
 
 
 def test_backbone_keeps_dominant_edges():

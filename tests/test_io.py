@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,25 @@ def test_write_records_header_comes_from_the_record(tmp_path):
         "doc_id,sentence_id,subject,relation,predicate,object,negated,evidence",
         'd,0,Q1,MEET,rencontrer,Q2,False,"x, y"',
     ]
+
+
+@dataclass(frozen=True)
+class _Note:
+    text: str
+
+
+def test_write_records_neutralises_formulas_unless_raw(tmp_path):
+    rows = [Relation("d", -1, "=HYPERLINK(1)", "MEET", "+x", "@y", True, "-3 morts")]
+    write_records(tmp_path / "safe.csv", Relation, rows)
+    write_records(tmp_path / "raw.csv", Relation, rows, raw_text=True)
+    assert (tmp_path / "safe.csv").read_text(encoding="utf-8").splitlines()[1] == (
+        "d,-1,'=HYPERLINK(1),MEET,'+x,'@y,True,'-3 morts"  # numbers stay numbers
+    )
+    assert (tmp_path / "raw.csv").read_text(encoding="utf-8").splitlines()[1] == (
+        "d,-1,=HYPERLINK(1),MEET,+x,@y,True,-3 morts"
+    )
+
+
+def test_write_records_of_a_one_column_record(tmp_path):
+    assert write_records(tmp_path / "notes.csv", _Note, [_Note("a, b"), _Note("c")]) == 2
+    assert (tmp_path / "notes.csv").read_text(encoding="utf-8").splitlines() == ["text", '"a, b"', "c"]

@@ -10,6 +10,7 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import networkx as nx
 import pandas as pd
 import pytest
 
@@ -182,6 +183,32 @@ def test_same_inputs_same_page_and_empty_graph():
     assert _render() == _render()
     empty = render_report(build_graph([], []), [], [], title="empty")
     assert _blob(empty)["nodes"] == [] and 'data-nodes="0"' in empty
+
+
+def _numbered(order: list[int]) -> nx.Graph:
+    """A cycle of 30 nodes, three small components and an isolated node,
+    labelled `order[i]` for node i and added in the order of i."""
+    edges = [(i, (i + 1) % 30) for i in range(30)] + [(30, 31), (31, 32), (33, 34), (35, 36), (36, 37), (37, 38)]
+    graph = nx.Graph()
+    graph.add_nodes_from((order[i], {"name": f"entity {i}", "mentions": 100 - i}) for i in range(40))
+    graph.add_edges_from((order[a], order[b], {"weight": 1 + (a * b) % 4}) for a, b in edges)
+    return graph
+
+
+def _by_name(graph: nx.Graph, positions: dict) -> dict:
+    return {graph.nodes[n]["name"]: xy for n, xy in positions.items()}
+
+
+def test_layout_follows_the_graph_not_the_order_of_a_set():
+    # a seeded layout depends on the order it is given the nodes in; a set
+    # lists small ints in increasing order, strings in an order that changes
+    # with Python's string hashing from one run to the next
+    down, up = _numbered(list(range(39, -1, -1))), _numbered(list(range(40)))  # only the labels differ
+    assert _by_name(down, layout(down)) == _by_name(up, layout(up))
+    drawn = [report_data(g, [], [], max_nodes=15) for g in (down, up)]
+    assert [(n["name"], n["x"], n["y"]) for n in drawn[0]["nodes"]] == [
+        (n["name"], n["x"], n["y"]) for n in drawn[1]["nodes"]
+    ]
 
 
 def test_undecodable_text_still_makes_a_utf8_page():
