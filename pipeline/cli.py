@@ -61,7 +61,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--config", metavar="FILE", help="TOML file overriding the defaults (see pipeline/default_config.toml)"
     )
-    p.add_argument("--workers", type=int, metavar="N", help="processes running the spaCy model (default: 1)")
+    p.add_argument("--workers", type=int, metavar="N", help="processes annotating and linking articles (default: 1)")
     p.add_argument(
         "--executor",
         choices=("local", "dask"),
@@ -72,7 +72,9 @@ def _common(p: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default with --executor dask: a local cluster)",
     )
-    p.add_argument("--force", action="store_true", help="ignore cached annotations and run the model again")
+    p.add_argument(
+        "--force", action="store_true", help="ignore the caches (annotations, linked articles) and run the model again"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
