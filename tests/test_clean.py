@@ -2,6 +2,7 @@ import pytest
 
 from pipeline.records import Article
 from pipeline.stages.clean import (
+    BoilerplateRules,
     block_kind,
     clean,
     decapitalize_title_case,
@@ -71,6 +72,16 @@ def test_furniture_lines(boilerplate_rules):
         "Commentaires du Kremlin sur la visite",
     ]:
         assert not is_furniture_line(line, boilerplate_rules), line
+
+
+def test_furniture_verdicts_are_remembered_per_rule_set():
+    contact = BoilerplateRules.from_lists([r".*\bcontactez-nous\b.*"], [])
+    other = BoilerplateRules.from_lists(["menu"], [])
+    line = "Pour toute question, contactez-nous."
+    for _ in range(2):  # the second time from memory
+        assert is_furniture_line(line, contact)
+        assert not is_furniture_line(line, other)
+    assert contact == BoilerplateRules.from_lists([r".*\bcontactez-nous\b.*"], [])  # memory is not compared
 
 
 @pytest.mark.parametrize(

@@ -428,6 +428,13 @@ def test_shingles_ignore_case_accents_and_punctuation():
         shingles("texte", k=0)
 
 
+def test_shingles_of_a_text_seen_before_are_a_new_set():
+    text = fixture_text("dup_a.txt")
+    first = shingles(text)
+    first.clear()
+    assert shingles(text) == shingles(text + " ") != set()
+
+
 def test_find_duplicates_flags_exactly_the_syndicated_pair():
     items = [(name, shingles(fixture_text(name + ".txt"))) for name in ("dup_a", "other", "dup_b")]
     assert find_duplicates(items) == {"dup_b": "dup_a"}

@@ -3,6 +3,8 @@ decoder or the name normaliser, and block offsets always map back to the text.""
 
 from __future__ import annotations
 
+import hashlib
+import re
 import unicodedata
 
 import pytest
@@ -15,12 +17,13 @@ from pipeline import io, load_config  # noqa: E402
 from pipeline.records import Article  # noqa: E402
 from pipeline.stages.clean import (  # noqa: E402
     BoilerplateRules,
+    _proper_words,
     clean,
     decapitalize_title_case,
     normalize_chars,
     split_lines,
 )
-from pipeline.stages.ingest import clean_text, decode  # noqa: E402
+from pipeline.stages.ingest import clean_text, decode, shingles  # noqa: E402
 from pipeline.text import fold, name_key  # noqa: E402
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -120,6 +123,43 @@ def test_decoded_offsets_map_back_through_clean(data):
         return
     assert text == unicodedata.normalize("NFC", text)
     _check_blocks(text, clean(Article("d", "d.txt", "", "", "", text), RULES).blocks, 20_000)
+
+
+@FAST
+@given(st.lists(texts, max_size=4))
+@example(["Il a dit “Bonjour” à Kim.", "Fin.\u200bLa Russie", "« Moscou » et\u00a0 Séoul", "x l’Otan d'Europe"])
+def test_proper_words_follow_their_definition(paragraphs):
+    """Words with a capital whose previous non-space character (in the raw
+    text) is not a sentence end, elision stripped."""
+    expected = set()
+    for text in paragraphs:
+        for m in re.finditer(r"[^\W\d_][\w'’-]*", normalize_chars(text)):
+            before = text[: m.start()].rstrip()
+            if m.group()[0].isupper() and before and before[-1] not in '.!?:«"':
+                expected.add(re.sub(r"^[lLdDjJ]['’]", "", m.group()))
+    assert _proper_words(paragraphs) == expected
+    assert _proper_words(paragraphs) == expected  # remembered: the same again
+
+
+# ------------------------------------------------------------ shingles
+
+
+def _shingles_by_definition(text: str, k: int) -> set[int]:
+    """BLAKE2b of the k-grams of \\w+ words, case folded, NFD with accents removed."""
+    folded = re.sub("[\u0300-\u036f]", "", unicodedata.normalize("NFD", text.casefold()))
+    words = re.findall(r"\w+", folded)
+    grams = {" ".join(words[i : i + k]) for i in range(max(len(words) - k + 1, 1))} if words else set()
+    return {int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big") for g in grams}
+
+
+@FAST
+@given(texts | st.text(st.sampled_from(list("aeiEİıßŉǅﬁΣς _-'’·\u0301\u0345\u05b0\u0e38\u1dc0\u00a8½²")), max_size=80))
+@example("La Corée du Nord, selon Séoul.")
+@example("e\u0301\u0345\u0301 ǅ ﬁn İstanbul ½ x²")
+def test_shingles_follow_their_definition(text):
+    for k in (1, 2, 5):
+        assert shingles(text, k) == _shingles_by_definition(text, k)
+        assert shingles(text, k) == _shingles_by_definition(text, k)  # remembered: the same again
 
 
 # ------------------------------------------------------------ decoder

@@ -11,35 +11,39 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipeline.records import Article, Block, CleanArticle
 from pipeline.text import fold
 
 # Characters replaced one for one before NLP: typographic apostrophes and
 # quotes, no-break and other odd spaces. Length is kept, so offsets stay valid.
-_CHAR_MAP = str.maketrans(
-    {
-        "\u2019": "'",  # right single quotation mark (the French apostrophe)
-        "\u2018": "'",
-        "\u02bc": "'",
-        "\u00b4": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u00a0": " ",  # no-break space
-        "\u202f": " ",  # narrow no-break space
-        "\u2009": " ",
-        "\u2007": " ",
-        "\u200b": " ",  # zero-width space
-        "\t": " ",
-    }
+_CHAR_MAP = (
+    ("\u2019", "'"),  # right single quotation mark (the French apostrophe)
+    ("\u2018", "'"),
+    ("\u02bc", "'"),
+    ("\u00b4", "'"),
+    ("\u201c", '"'),
+    ("\u201d", '"'),
+    ("\u00a0", " "),  # no-break space
+    ("\u202f", " "),  # narrow no-break space
+    ("\u2009", " "),
+    ("\u2007", " "),
+    ("\u200b", " "),  # zero-width space
+    ("\t", " "),
 )
 _BULLET = re.compile(r"^[•·▪◦●■\-–—*]\s+")
 _SENTENCE_END = re.compile(r"[.!?…»\"')]\s*$")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_ELISION = re.compile(r"^[lLdDjJ]['’]")
 # Words shorter than this (du, de, en, sur) do not decide whether a heading
 # is in Title Case.
 _TITLE_WORDS_MIN = 4
+
+
+# How many lines the furniture verdicts and the proper-word sets are kept for.
+_REMEMBERED_LINES = 1024
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,10 @@ class BoilerplateRules:
 
     line_patterns: tuple[re.Pattern[str], ...]
     rubrics: tuple[str, ...]
+    # Verdicts on lines seen before: a site's furniture and syndicated copies
+    # repeat whole lines, and a pattern like ".*\bcontactez-nous\b.*" costs a
+    # regular-expression step per character of every paragraph.
+    _verdicts: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def from_lists(cls, line_patterns: Iterable[str], rubrics: Iterable[str]) -> BoilerplateRules:
@@ -60,13 +68,27 @@ class BoilerplateRules:
         # Longest rubric first, so "Politiques" wins over "Politique".
         return cls(tuple(compiled), tuple(sorted(rubrics, key=len, reverse=True)))
 
+    def is_furniture(self, line: str) -> bool:
+        """Whether one of the line patterns matches the whole line."""
+        verdict = self._verdicts.get(line)
+        if verdict is None:
+            verdict = any(p.fullmatch(line) for p in self.line_patterns)
+            if len(self._verdicts) >= _REMEMBERED_LINES:
+                self._verdicts.clear()
+            self._verdicts[line] = verdict
+        return verdict
+
 
 # ------------------------------------------------------------ str -> str
 
 
 def normalize_chars(text: str) -> str:
     """Typographic apostrophes/quotes to ASCII, odd spaces to spaces; same length."""
-    return text.translate(_CHAR_MAP)
+    # One str.replace per character: str.translate with a mapping looks up
+    # every character of non-ASCII text in a dict, a hundred times slower.
+    for char, replacement in _CHAR_MAP:
+        text = text.replace(char, replacement)
+    return text
 
 
 def decapitalize_title_case(heading: str, proper: set[str]) -> str:
@@ -93,7 +115,7 @@ def decapitalize_title_case(heading: str, proper: set[str]) -> str:
 
 
 def _strip_elision(word: str) -> str:
-    return re.sub(r"^[lLdDjJ]['’]", "", word)
+    return _ELISION.sub("", word)
 
 
 # ---------------------------------------------------------- line rules
@@ -101,7 +123,7 @@ def _strip_elision(word: str) -> str:
 
 def is_furniture_line(line: str, rules: BoilerplateRules) -> bool:
     """A line that one of the editable patterns calls page furniture."""
-    return any(p.fullmatch(line) for p in rules.line_patterns)
+    return rules.is_furniture(line)
 
 
 def is_breadcrumb(line: str, rules: BoilerplateRules) -> bool:
@@ -119,7 +141,7 @@ def block_kind(line: str) -> str:
     """heading, list_item or paragraph, from the shape of one line."""
     if _BULLET.match(line):
         return "list_item"
-    if len(line.split()) <= 20 and (line.endswith(("?", "!")) or not _SENTENCE_END.search(line)):
+    if len(line.split(maxsplit=20)) <= 20 and (line.endswith(("?", "!")) or not _SENTENCE_END.search(line)):
         return "heading"
     return "paragraph"
 
@@ -174,7 +196,11 @@ def clean(article: Article, rules: BoilerplateRules, *, max_block_chars: int = 2
     raw = article.raw_text.replace("\r", "\n") if "\r" in article.raw_text else article.raw_text
     spans = split_lines(raw, max_block_chars)
     lines = [raw[s:e] for s, e in spans]
-    keep = [not is_furniture_line(normalize_chars(line), rules) for line in lines]
+    # normalize_chars maps one character to one, so a slice of the normalised
+    # text is the normalised line.
+    normalized = normalize_chars(raw)
+    texts = [normalized[s:e] for s, e in spans]
+    keep = [not is_furniture_line(text, rules) for text in texts]
     _drop_breadcrumbs(lines, keep, rules)
     kinds = [block_kind(line) for line in lines]
     _drop_repeated_captions(lines, kinds, keep)
@@ -182,10 +208,9 @@ def clean(article: Article, rules: BoilerplateRules, *, max_block_chars: int = 2
 
     proper = _proper_words(line for line, k, kept in zip(lines, kinds, keep) if kept and k != "heading")
     blocks = []
-    for (start, end), line, kind, kept in zip(spans, lines, kinds, keep):
+    for (start, end), text, kind, kept in zip(spans, texts, kinds, keep):
         if not kept:
             continue
-        text = normalize_chars(line)
         if kind == "heading":
             text = decapitalize_title_case(text, proper)
         blocks.append(Block(kind=kind, text=text, raw_start=start, raw_end=end))
@@ -231,11 +256,31 @@ def _drop_trailing_furniture(lines: list[str], kinds: list[str], keep: list[bool
 
 def _proper_words(paragraphs: Iterable[str]) -> set[str]:
     """Words written with a capital inside a sentence (not first of it)."""
-    proper = set()
+    proper: set[str] = set()
     for text in paragraphs:
-        for m in _WORD.finditer(normalize_chars(text)):
-            word = m.group()
-            before = text[: m.start()].rstrip()
-            if word[0].isupper() and before and before[-1] not in '.!?:«"':
-                proper.add(_strip_elision(word))
+        proper.update(_capitalised_inside(text))
     return proper
+
+
+@lru_cache(maxsize=_REMEMBERED_LINES)
+def _capitalised_inside(text: str) -> frozenset[str]:
+    """The words of one paragraph written with a capital inside a sentence,
+    elision stripped; remembered, as paragraphs repeat in syndicated copies."""
+    words = set()
+    for m in _WORD.finditer(normalize_chars(text)):
+        word = m.group()
+        if word[0].isupper() and _char_before(text, m.start()) not in _SENTENCE_START_AFTER:
+            words.add(_strip_elision(word))
+    return frozenset(words)
+
+
+# What precedes the first word of a sentence: nothing, or one of these.
+_SENTENCE_START_AFTER = ("", ".", "!", "?", ":", "«", '"')
+
+
+def _char_before(text: str, position: int) -> str:
+    """The last non-space character before `position`, "" when there is none."""
+    i = position - 1
+    while i >= 0 and text[i].isspace():
+        i -= 1
+    return text[i] if i >= 0 else ""
