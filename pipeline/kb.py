@@ -66,6 +66,9 @@ class KnowledgeBase:
     role_words: dict[str, str] = field(default_factory=dict)
     # first word of an alias key -> most words an alias starting with it has
     alias_words: dict[str, int] = field(default_factory=dict)
+    # every leading part of an alias key ("", "k", "ki", "kim", "kim ", ...): a
+    # scan for names stops as soon as what it has read starts none of them
+    alias_prefixes: frozenset[str] = frozenset()
 
     @classmethod
     def from_tables(cls, tables: Iterable[Mapping[str, list[dict[str, str]]]]) -> KnowledgeBase:
@@ -81,6 +84,7 @@ class KnowledgeBase:
         for key in kb.aliases:
             words = key.split()
             kb.alias_words[words[0]] = max(kb.alias_words.get(words[0], 0), len(words))
+        kb.alias_prefixes = frozenset(key[:n] for key in kb.aliases for n in range(len(key) + 1))
         return kb
 
     def _add(self, t: Mapping[str, list[dict[str, str]]]) -> None:

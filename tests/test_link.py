@@ -106,3 +106,14 @@ def test_names_outside_the_kb_merge_across_articles(link_text):
     assert ids["Académie des sciences de Russie"] == "Académie des sciences de Russie" and "Russie" not in ids
     asmolov = [e for e in entities if e.name == "Konstantin Asmolov"]
     assert len(asmolov) == 1 and asmolov[0].entity_id == "per:konstantin-asmolov" and asmolov[0].documents == 2
+
+
+def test_longest_kb_name_wins_and_a_partial_longer_name_does_not_stop_a_shorter_one(link_text):
+    mentions, _ = link_text(
+        "Les États-Unis du Mexique et les États-Unis d'Amérique ont signé ; les États-Unis du moins ont salué l'accord."
+    )
+    assert _names(mentions) == [
+        ("États-Unis du Mexique", "Mexique"),
+        ("États-Unis d'Amérique", "États-Unis"),
+        ("États-Unis", "États-Unis"),
+    ]

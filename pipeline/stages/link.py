@@ -17,7 +17,7 @@ stable ids and their variants merge ("Stoltenberg" -> "Jens Stoltenberg").
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -74,7 +74,8 @@ def link_article(
         today: ISO date used for roles when the article has no date.
     """
     raw, toks = clean.article.raw_text, ann.tokens
-    spans = _merge(_model_spans(ann, raw, kb, rules), _kb_spans(ann, raw, kb), toks, rules)
+    keys = {text: name_key(text) for text in {t.text for t in toks}}  # words repeat: one key per distinct one
+    spans = _merge(_model_spans(ann, raw, kb, rules), _kb_spans(ann, raw, kb, keys), toks, rules)
     _corefer_persons(spans, toks, raw)
 
     mentions = [
@@ -93,7 +94,7 @@ def link_article(
         for s in spans
     ]
     mentions += _demonyms(clean, ann, kb, rules)
-    mentions += _roles(clean, ann, kb, mentions, date=clean.article.date or today)
+    mentions += _roles(clean, ann, kb, mentions, keys, date=clean.article.date or today)
     return sorted(mentions, key=lambda m: (m.start, m.end, m.kind))
 
 
@@ -137,31 +138,56 @@ def _at_sentence_start(toks: tuple[Token, ...], i: int, ann: AnnotatedArticle) -
     return all(fold(t.text) in _DETERMINERS or not t.text[:1].isalnum() for t in toks[first:i])
 
 
-def _kb_spans(ann: AnnotatedArticle, raw: str, kb: KnowledgeBase) -> list[_Span]:
-    """Longest knowledge-base names in each sentence, left to right."""
+def _kb_spans(ann: AnnotatedArticle, raw: str, kb: KnowledgeBase, keys: Mapping[str, str]) -> list[_Span]:
+    """Longest knowledge-base names in each sentence, left to right.
+
+    Args:
+        keys: token text -> its `name_key`, for every token of the article.
+    """
     spans, toks = [], ann.tokens
+    # how many tokens a name starting with a word may have: hyphens and
+    # apostrophes are tokens of their own, so two per word of its longest alias
+    reach = {
+        text: 2 * words
+        for text, key in keys.items()
+        if (words := kb.alias_words.get(key.partition(" ")[0])) and text[:1].isalpha()
+    }
+    starts = [i for i, t in enumerate(toks) if t.text in reach]
     # within a block, not a sentence: the parser can cut a name ("Kim Jong | Un a reçu")
     for block_start, block_end in _block_token_ranges(ann):
-        i = block_start
-        while i < block_end:
-            found = None
-            first = name_key(toks[i].text).split()[:1] if toks[i].text[:1].isalpha() else []
-            words = kb.alias_words.get(first[0], 0) if first else 0
-            # hyphens and apostrophes are tokens of their own: allow two per word
-            for j in range(min(block_end, i + 2 * words), i, -1) if words else ():
-                if not toks[j - 1].text[-1:].isalnum():
-                    continue
-                surface = raw[toks[i].start : toks[j - 1].end]
-                alias = kb.aliases.get(name_key(surface))
-                if alias and _case_fits(surface, alias.surface):
-                    found = _Span(i, j, kb.entities[alias.entity_id].type, alias.entity_id, "kb", alias.always)
-                    break
+        end = block_start
+        for i in starts[bisect_left(starts, block_start) : bisect_left(starts, block_end)]:
+            if i < end:
+                continue
+            found = _kb_span_at(toks, i, min(block_end, i + reach[toks[i].text]), raw, kb)
             if found:
                 spans.append(found)
-                i = found.end
-            else:
-                i += 1
+                end = found.end
     return spans
+
+
+def _kb_span_at(toks: tuple[Token, ...], i: int, stop: int, raw: str, kb: KnowledgeBase) -> _Span | None:
+    """The longest knowledge-base name on tokens i..j-1 with j <= `stop`, if any.
+
+    Surfaces grow token by token and the key of a longer surface starts with
+    the key of a shorter one (folding goes character by character), so the
+    scan stops at the first key that starts no alias.
+    """
+    found = None
+    for j in range(i + 1, stop + 1):
+        if not toks[j - 1].text[-1:].isalnum():
+            continue
+        surface = raw[toks[i].start : toks[j - 1].end]
+        key = name_key(surface)
+        if key not in kb.alias_prefixes:
+            break
+        alias = kb.aliases.get(key)
+        if alias and _case_fits(surface, alias.surface):
+            found = j, alias
+    if found is None:
+        return None
+    j, alias = found
+    return _Span(i, j, kb.entities[alias.entity_id].type, alias.entity_id, "kb", alias.always)
 
 
 def _block_token_ranges(ann: AnnotatedArticle) -> list[tuple[int, int]]:
@@ -287,12 +313,18 @@ def _corefer_persons(spans: list[_Span], toks: tuple[Token, ...], raw: str) -> N
     """
     persons = [s for s in spans if s.label == "PER"]
     words = {id(s): name_key(raw[toks[s.start].start : toks[s.end - 1].end]).split() for s in persons}
+    having: dict[str, list[_Span]] = {}  # word -> the persons whose name has it, in order
+    for o in persons:
+        for w in dict.fromkeys(words[id(o)]):
+            having.setdefault(w, []).append(o)
     for s in persons:
         if not s.entity_id.startswith(_NIL):
             continue
         mine = words[id(s)]
         fuller = [
-            o for o in persons if o is not s and len(words[id(o)]) > len(mine) and _subsequence(mine, words[id(o)])
+            o
+            for o in (having.get(mine[0], []) if mine else persons)
+            if o is not s and len(words[id(o)]) > len(mine) and _subsequence(mine, words[id(o)])
         ]
         if not fuller:
             continue
@@ -340,6 +372,7 @@ def _refers_to(s: _Span, toks: tuple[Token, ...], kb: KnowledgeBase, rules: Link
 def _demonyms(clean: CleanArticle, ann: AnnotatedArticle, kb: KnowledgeBase, rules: LinkRules) -> list[Mention]:
     """Words of nationality ("russe", "Nord-Coréennes", "russo-nord-coréen")."""
     out = []
+    sentence_starts = [s.start for s in ann.sentences]
     for block in clean.blocks:
         for m in _WORDS.finditer(block.text):
             state = _demonym_state(m.group(), kb, rules)
@@ -349,7 +382,7 @@ def _demonyms(clean: CleanArticle, ann: AnnotatedArticle, kb: KnowledgeBase, rul
             out.append(
                 Mention(
                     doc_id=ann.doc_id,
-                    sentence_id=_sentence_at(ann, start),
+                    sentence_id=_sentence_at(ann, sentence_starts, start),
                     start=start,
                     end=end,
                     text=clean.article.raw_text[start:end],
@@ -373,14 +406,20 @@ def _demonym_state(word: str, kb: KnowledgeBase, rules: LinkRules) -> str | None
     return None
 
 
-def _sentence_at(ann: AnnotatedArticle, offset: int) -> int:
-    starts = [s.start for s in ann.sentences]
+def _sentence_at(ann: AnnotatedArticle, starts: list[int], offset: int) -> int:
+    """The sentence at a character offset; `starts` are the sentences' starts."""
     i = bisect_right(starts, offset) - 1
     return ann.sentences[i].sentence_id if i >= 0 else -1
 
 
 def _roles(
-    clean: CleanArticle, ann: AnnotatedArticle, kb: KnowledgeBase, mentions: list[Mention], *, date: str
+    clean: CleanArticle,
+    ann: AnnotatedArticle,
+    kb: KnowledgeBase,
+    mentions: list[Mention],
+    keys: Mapping[str, str],
+    *,
+    date: str,
 ) -> list[Mention]:
     """Role phrases naming one person: "président russe", "porte-parole du Kremlin",
     "ministre russe des Affaires étrangères" -> the holder on `date`.
@@ -388,6 +427,9 @@ def _roles(
     The phrase is a role word followed by a demonym or by "de/du/des" and a
     linked state or organisation. Phrases in apposition to a person's name
     ("le président russe Vladimir Poutine") are left to the name.
+
+    Args:
+        keys: token text -> its `name_key`, for every token of the article.
     """
     toks, raw = ann.tokens, clean.article.raw_text
     by_start = {m.start: m for m in mentions}
@@ -396,17 +438,18 @@ def _roles(
     resolved: dict[tuple[str, str], str] = {}  # (role word, of) -> holder, for short repeats
     max_words = max((len(w.split()) for w in kb.role_words), default=1)
     first_words = {w.split()[0] for w in kb.role_words}
-    i = 0
-    while i < len(toks):
-        # most tokens cannot start a role word: fold only those that can
-        match = _role_word_at(toks, i, kb, max_words) if name_key(toks[i].text) in first_words else None
+    resume = 0  # the tokens before it belong to the last phrase read
+    # most tokens cannot start a role word: look only at those that can
+    for i in [k for k, t in enumerate(toks) if keys[t.text] in first_words]:
+        if i < resume:
+            continue
+        match = _role_word_at(toks, i, kb, max_words)
         if not match:
-            i += 1
             continue
         word, role, j = match
         of, end, role = _role_complement(toks, j, raw, kb, by_start, role)
         if of is None or _next_to_person(toks, i, end, persons):
-            i = j
+            resume = j
             continue
         holder = kb.holder(role, of, date) if role else None
         holder = holder or resolved.get((word, of))
@@ -428,7 +471,7 @@ def _roles(
                     "",
                 )
             )
-        i = end
+        resume = end
     return out
 
 
@@ -546,23 +589,22 @@ def link_corpus(
             return f"{nil_type[target].lower()}:{_slug(target[len(_NIL) :])}"
         return target
 
+    renamed = {key: resolve(key) for key in nil_type}
     linked = []
     for m in mentions:
         if m.entity_id.startswith(_NIL):
-            merged = final_id[m.entity_id] != m.entity_id
-            entity_id = resolve(m.entity_id)
+            target, entity_id = final_id[m.entity_id], renamed[m.entity_id]
             label = (
                 kb.entities[entity_id].type
                 if entity_id in kb.entities
-                else nil_type[final_id[m.entity_id]]
-                if final_id[m.entity_id].startswith(_NIL)
+                else nil_type[target]
+                if target.startswith(_NIL)
                 else m.label
             )
-            m = replace(m, entity_id=entity_id, label=label, method="cluster" if merged else m.method)
+            m = replace(m, entity_id=entity_id, label=label, method="cluster" if target != m.entity_id else m.method)
         linked.append(m)
 
-    names = {resolve(key): _top(surfaces[key]) for key in nil_type if final_id[key] == key}
-    renamed = {key: resolve(key) for key in nil_type}
+    names = {renamed[key]: _top(surfaces[key]) for key in nil_type if final_id[key] == key}
     return linked, _entities(linked, kb, names), renamed
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.records import AnnotatedArticle, Mention, Relation, Token
 from pipeline.text import fold
@@ -34,6 +35,8 @@ _SUBJECT = ("nsubj",)
 _PASSIVE_SUBJECT = ("nsubj:pass",)
 _OBLIQUES = ("obl", "obl:arg", "obl:mod", "obl:agent")
 _KIND_ORDER = ("name", "role", "demonym")
+_VERBS = ("VERB", "AUX")
+_NOUNS = ("NOUN", "PROPN")
 _MAX_DEPTH = 6  # how far a subject is looked for up the tree
 
 
@@ -94,6 +97,7 @@ def _folded(words: Iterable[str]) -> frozenset[str]:
     return frozenset(fold(w) for w in words)
 
 
+@lru_cache(maxsize=1 << 16)
 def _lemma_key(lemma: str) -> str:
     """ "s'entretenir" and "se entretenir" share a key: "se entretenir"."""
     key = fold(lemma).strip()
@@ -119,9 +123,10 @@ class _Parse:
     roles: Mapping[int, Mention]  # token -> role mention covering it
     in_name: frozenset[int]  # tokens inside name mentions
     span: Mapping[int, frozenset[int]]  # token -> all tokens of the mentions it is in
+    predicates: tuple[int, ...]  # verbs and nouns of listed relations outside name mentions, in order
 
 
-def _build_parse(ann: AnnotatedArticle, mentions: Sequence[Mention]) -> _Parse:
+def _build_parse(ann: AnnotatedArticle, mentions: Sequence[Mention], rules: RelationRules) -> _Parse:
     toks = ann.tokens
     children: dict[int, list[int]] = {}
     for i, t in enumerate(toks):
@@ -144,6 +149,11 @@ def _build_parse(ann: AnnotatedArticle, mentions: Sequence[Mention]) -> _Parse:
                 roles.setdefault(i, m)
             elif m.kind == "name":
                 in_name.add(i)
+    predicates = [
+        i
+        for i, t in enumerate(toks)
+        if (t.pos in _VERBS or (t.pos in _NOUNS and _lemma_key(t.lemma) in rules.types)) and i not in in_name
+    ]
     return _Parse(
         toks,
         {k: tuple(v) for k, v in children.items()},
@@ -152,6 +162,7 @@ def _build_parse(ann: AnnotatedArticle, mentions: Sequence[Mention]) -> _Parse:
         roles,
         frozenset(in_name),
         {k: frozenset(v) for k, v in spans.items()},
+        tuple(predicates),
     )
 
 
@@ -305,7 +316,7 @@ def _mapped_predicate(p: _Parse, v: int, rules: RelationRules) -> tuple[str, str
     lemma = p.toks[v].lemma.lower()
     kids = [p.toks[c] for c in p.children.get(v, ())]
     forms = []
-    if any(fold(k.lemma) == "se" and (k.dep.startswith("expl") or k.dep in ("obj", "iobj")) for k in kids):
+    if any((k.dep.startswith("expl") or k.dep in ("obj", "iobj")) and fold(k.lemma) == "se" for k in kids):
         forms.append(_reflexive(lemma))
     forms += [f"{lemma} {k.lemma.lower()}" for k in kids if k.dep in ("obj", "xcomp") and k.pos == "NOUN"]
     forms.append(lemma)
@@ -495,20 +506,15 @@ def _pairs(found: _Found, rules: RelationRules) -> list[tuple[Mention, Mention]]
 def _sentence_finds(p: _Parse, first: int, last: int, people: list[Mention], rules: RelationRules) -> list[_Found]:
     """Every relation pattern found on the tokens first..last-1."""
     out: list[_Found] = []
-    for i in range(first, last):
-        t = p.toks[i]
-        if i in p.in_name:
-            continue
-        if t.pos in ("VERB", "AUX"):
+    for i in p.predicates[bisect_left(p.predicates, first) : bisect_left(p.predicates, last)]:
+        if p.toks[i].pos in _VERBS:
             found = _verb_relation(p, i, rules)
-        elif t.pos in ("NOUN", "PROPN"):
+        else:
             found = _noun_relation(p, i, rules)
             if found and found.kind in rules.symmetric:
                 sides = _between(p, i, rules)
                 if len(sides) > 1:
                     out.append(_Found(tuple(sides), found.kind, found.predicate, (), False))
-        else:
-            found = None
         if found:
             out.append(found)
     for person in people:
@@ -527,13 +533,16 @@ def extract_relations(
     relations only with `rules.keep_unmapped` (typed by their upper-cased
     lemma); unmapped nouns never do.
     """
-    p = _build_parse(ann, mentions)
-    people = [m for m in mentions if m.kind == "name" and m.label in rules.person_labels]
+    p = _build_parse(ann, mentions, rules)
+    people: dict[int, list[Mention]] = {}  # sentence id -> the persons named in it
+    for m in mentions:
+        if m.kind == "name" and m.label in rules.person_labels:
+            people.setdefault(m.sentence_id, []).append(m)
     out: list[Relation] = []
     seen: set[tuple] = set()
     for sent in ann.sentences:
         evidence = raw_text[sent.start : sent.end]
-        in_sentence = [m for m in people if m.sentence_id == sent.sentence_id]
+        in_sentence = people.get(sent.sentence_id, [])
         for found in _sentence_finds(p, sent.token_start, sent.token_end, in_sentence, rules):
             for subject, obj in _pairs(found, rules):
                 if _same(subject, obj):
