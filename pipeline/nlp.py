@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from functools import lru_cache
 
 import spacy
@@ -36,6 +37,11 @@ def load_nlp(model: str, *, parse: bool = True) -> Language:
     for name in nlp.disabled:
         if name in keep:
             nlp.enable_pipe(name)
+    # The model lives as long as the process: keep its many Python objects
+    # out of the garbage collector's full passes, which the millions of
+    # small records built later would otherwise trigger over and over.
+    gc.collect()
+    gc.freeze()
     return nlp
 
 

@@ -90,27 +90,22 @@ def to_records(article: CleanArticle, docs: list[Doc]) -> AnnotatedArticle:
     tokens: list[Token] = []
     sentences: list[Sentence] = []
     entities: list[NerSpan] = []
-    strings = docs[0].vocab.strings if docs else None
-    names: dict[int, str] = {}  # hash -> string, looked up once per article
-
-    def name(h: int) -> str:
-        text = names.get(h)
-        if text is None:
-            text = names[h] = strings[h]
-        return text
+    names: dict[int, str] = {}  # string hash -> string, looked up once per article
 
     for block_id, (block, doc) in enumerate(zip(article.blocks, docs)):
         offset, first = block.raw_start, len(tokens)
-        # one array read instead of a Python Token object per attribute
+        # one array read per block, whole columns at a time: no Python object per token and attribute
         array = doc.to_array([IDX, LENGTH, LEMMA, POS, DEP, HEAD])
         idx, lengths, lemmas, pos, deps = array[:, :5].T.tolist()
-        heads = array[:, 5].astype(numpy.int64).tolist()  # relative to the token, stored as uint64
-        text = doc.text
-        for sent in doc.sents:
-            sentence_id = len(sentences)
+        # HEAD is relative to the token (stored as uint64): made absolute in the article's token list
+        heads = (array[:, 5].astype(numpy.int64) + numpy.arange(first, first + len(doc))).tolist()
+        names.update((h, doc.vocab.strings[h]) for h in {*lemmas, *pos, *deps} if h not in names)
+        sentence_ids: list[int] = []
+        for sent in doc.sents:  # they cover the block's tokens in order
+            sentence_ids += [len(sentences)] * (sent.end - sent.start)
             sentences.append(
                 Sentence(
-                    sentence_id,
+                    len(sentences),
                     block_id,
                     offset + sent.start_char,
                     offset + sent.end_char,
@@ -118,20 +113,18 @@ def to_records(article: CleanArticle, docs: list[Doc]) -> AnnotatedArticle:
                     first + sent.end,
                 )
             )
-            for i in range(sent.start, sent.end):
-                start, end = idx[i], idx[i] + lengths[i]
-                tokens.append(
-                    Token(
-                        offset + start,
-                        offset + end,
-                        text[start:end],
-                        name(lemmas[i]),
-                        name(pos[i]),
-                        name(deps[i]),
-                        first + i + heads[i],
-                        sentence_id,
-                    )
-                )
+        text = doc.text
+        tokens += map(
+            Token,
+            [offset + i for i in idx],
+            [offset + i + n for i, n in zip(idx, lengths)],
+            [text[i : i + n] for i, n in zip(idx, lengths)],
+            [names[h] for h in lemmas],
+            [names[h] for h in pos],
+            [names[h] for h in deps],
+            heads,
+            sentence_ids,
+        )
         for ent in doc.ents:
             entities.append(NerSpan(first + ent.start, first + ent.end, ent.label_))
     return AnnotatedArticle(article.doc_id, tuple(sentences), tuple(tokens), tuple(entities))
