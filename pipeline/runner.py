@@ -1,10 +1,13 @@
 """`run`: the whole pipeline over a corpus, from input paths to output files.
 
-Articles stream through ingest -> clean -> annotate -> link one at a time;
-only the small per-article results (mentions, sentence positions, counts)
-are kept for the corpus-level steps (entity clustering, co-occurrence,
-export). An article that fails in any stage is reported and skipped; the
-rest of the corpus goes on.
+Articles stream through ingest -> clean -> annotate -> link a batch at a time
+(in this process, in forked worker processes, or with the model on a Dask
+cluster); an article's result (mentions, relations, sentence rows) comes
+from the per-article cache when nothing it depends on changed. Only those
+small results are kept for the corpus-level steps (entity clustering,
+co-occurrence, export), which are skipped when the outputs already match.
+An article that fails in any stage is reported and skipped; the rest of the
+corpus goes on.
 """
 
 from __future__ import annotations
