@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.kb import KnowledgeBase
-from pipeline.records import Article, ReadError, column_names
+from pipeline.records import Article, Fields, ReadError, column_names
 from pipeline.stages.clean import BoilerplateRules
-from pipeline.stages.ingest import Fields, file_suffix, parse_document
+from pipeline.stages.ingest import file_suffix, parse_document
 
 # ------------------------------------------------------------------ inputs
 

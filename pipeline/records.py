@@ -20,6 +20,27 @@ from typing import NamedTuple
 
 
 @dataclass(frozen=True)
+class Fields:
+    """The keys (JSON Lines) or column names (CSV) of an article's fields.
+
+    An empty name means the records have no such field; `text` is required.
+    """
+
+    id: str = "id"
+    text: str = "text"
+    title: str = "title"
+    date: str = "date"
+    url: str = "url"
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            if not isinstance(getattr(self, f.name), str):
+                raise ValueError(f"Fields.{f.name} must be a field name (text); got {getattr(self, f.name)!r}")
+        if not self.text:
+            raise ValueError("Fields.text must name the field holding the article text; got ''")
+
+
+@dataclass(frozen=True)
 class Article:
     """One input document as read from disk."""
 

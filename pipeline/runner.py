@@ -32,12 +32,12 @@ from tqdm import tqdm
 
 import pipeline.kb
 import pipeline.records
-import pipeline.report
 import pipeline.stages.export
 import pipeline.stages.link
 import pipeline.stages.relate
 import pipeline.stages.relations
 import pipeline.text
+import pipeline.views.report
 from pipeline import __version__, io
 from pipeline.cache import (
     PickleCache,
@@ -83,7 +83,7 @@ _RESULT_CODE = [
 # ... and the code of the corpus-level stages and export, beside those.
 _CORPUS_CODE = [
     *_RESULT_CODE,
-    *(Path(module.__file__) for module in (pipeline.stages.relate, pipeline.stages.export, pipeline.report, io)),
+    *(Path(module.__file__) for module in (pipeline.stages.relate, pipeline.stages.export, pipeline.views.report, io)),
 ]
 
 

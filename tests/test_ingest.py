@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.records import Article, ReadError
+from pipeline.records import Article, Fields, ReadError
 from pipeline.stages.ingest import (
     SUFFIXES,
     DuplicateIndex,
-    Fields,
     decode,
     detect_language,
     file_suffix,

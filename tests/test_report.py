@@ -14,10 +14,10 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from pipeline.explore import load
 from pipeline.records import Cooccurrence, Entity, Evidence, Mention
-from pipeline.report import fold, layout, render_report, report_data
 from pipeline.stages.export import build_graph
+from pipeline.views.explore import load
+from pipeline.views.report import fold, layout, render_report, report_data
 
 ENTITIES = [
     Entity("Q7747", "Vladimir Poutine", "PER", "Q7747", 5, 2, "Poutine|Vladimir Poutine|président russe"),

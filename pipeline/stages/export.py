@@ -30,7 +30,7 @@ from pipeline.records import (
     Relation,
     SentenceRow,
 )
-from pipeline.report import render_report
+from pipeline.views.report import render_report
 
 # Louvain is randomised: a fixed seed makes runs identical.
 COMMUNITY_SEED = 42

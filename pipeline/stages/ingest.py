@@ -27,7 +27,6 @@ import zlib
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass, fields
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -41,7 +40,7 @@ import trafilatura
 from charset_normalizer import from_bytes
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from pipeline.records import Article, ReadError
+from pipeline.records import Article, Fields, ReadError
 from pipeline.text import fold
 
 PLAIN_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", ".csv")
@@ -51,27 +50,6 @@ SUFFIXES = PLAIN_SUFFIXES + tuple(s + ".gz" for s in PLAIN_SUFFIXES)
 GZIP_MAGIC = b"\x1f\x8b"
 # A gzip file may unpack to at most this many bytes (a "zip bomb" guard).
 MAX_UNPACKED = 500_000_000
-
-
-@dataclass(frozen=True)
-class Fields:
-    """The keys (JSON Lines) or column names (CSV) of an article's fields.
-
-    An empty name means the records have no such field; `text` is required.
-    """
-
-    id: str = "id"
-    text: str = "text"
-    title: str = "title"
-    date: str = "date"
-    url: str = "url"
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            if not isinstance(getattr(self, f.name), str):
-                raise ValueError(f"Fields.{f.name} must be a field name (text); got {getattr(self, f.name)!r}")
-        if not self.text:
-            raise ValueError("Fields.text must name the field holding the article text; got ''")
 
 
 # ------------------------------------------------------------------ suffixes

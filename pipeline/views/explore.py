@@ -1,6 +1,6 @@
 """Loading a run's outputs for notebooks: DataFrames and the networkx graph.
 
-from pipeline.explore import load
+from pipeline.views.explore import load
 run = load("outputs")
 run.entities.head()
 """
