@@ -1,12 +1,20 @@
-"""Command line: a thin layer over `pipeline.run` and `pipeline.evaluate`."""
+"""Command line: argument parsing, messages and exit codes over `pipeline.flow`.
+
+Exit codes: 0 done; 1 nothing could be read, or an article failed under
+--strict; 2 the command could not run (bad settings, missing input, the
+output folder busy or not a folder); 130 interrupted (Ctrl-C).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import tempfile
 from pathlib import Path
 
-from pipeline.config import ConfigError, load_config
+from pipeline import __version__
+from pipeline.config import ConfigError, PipelineConfig, load_config
 
 DEFAULT_INPUT = "data/articles"
 
@@ -14,15 +22,17 @@ DEFAULT_INPUT = "data/articles"
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline",
-        description="pressgraph: French news articles -> entities, co-occurrence graph and tables.",
+        description="pressgraph: French news articles -> entities, co-occurrence graph and tables. "
+        "`pressgraph` is the same command.",
     )
+    parser.add_argument("--version", action="version", version=f"pressgraph {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser(
         "run",
         help="run the pipeline over articles and write the outputs",
         description="Read articles, find and link the people, states and organisations they name, "
-        "and write documents/mentions/entities/co-occurrence tables and the graph.",
+        "and write documents/mentions/entities/co-occurrence tables, the graph and report.html.",
     )
     run.add_argument("inputs", nargs="*", metavar="INPUT", help=f"article files or folders (default: {DEFAULT_INPUT})")
     run.add_argument("--out", metavar="DIR", help="output folder (default: outputs/)")
@@ -70,7 +80,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default with --executor dask: a local cluster)",
+        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786, with --executor dask (default: a local cluster)",
     )
     p.add_argument(
         "--force", action="store_true", help="ignore the caches (annotations, linked articles) and run the model again"
@@ -79,7 +89,10 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.scheduler and args.executor != "dask":
+        parser.error("--scheduler needs --executor dask")
     overrides = {}
     if args.workers is not None:
         overrides["annotate.workers"] = args.workers
@@ -92,37 +105,83 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config, overrides)
     except ConfigError as err:
-        print(f"pressgraph: {err}", file=sys.stderr)
-        return 2
-    if args.command == "run":
-        return _run(args, config)
-    return _evaluate(args, config)
+        return _fail(err)
+    try:
+        if args.command == "run":
+            return _run(args, config)
+        return _evaluate(args, config)
+    except KeyboardInterrupt:
+        print("pressgraph: interrupted; the previous outputs are left as they were", file=sys.stderr)
+        return 130
 
 
-def _run(args, config) -> int:
-    from pipeline.runner import run
+def _fail(problem: object, code: int = 2) -> int:
+    print(f"pressgraph: {problem}", file=sys.stderr)
+    return code
+
+
+def _run(args, config: PipelineConfig) -> int:
+    from pipeline.flow import run
 
     inputs = args.inputs or [DEFAULT_INPUT]
     missing = [p for p in inputs if not Path(p).exists()]
     if missing:
-        print(f"pressgraph: input not found: {', '.join(missing)}", file=sys.stderr)
-        return 2
+        return _fail(f"input not found: {', '.join(missing)}")
+    out_dir = config.output.out_dir
+    if out_dir.exists() and not out_dir.is_dir():
+        return _fail(f"{out_dir}: --out must be a folder, and this is a file")
     try:
         result = run(inputs, config, progress=not args.no_progress, force=args.force)
     except (RuntimeError, OSError, ValueError) as err:
-        print(f"pressgraph: {err}", file=sys.stderr)
-        return 2
+        return _fail(err)
     print(result.summary())
     if result.articles == 0:
-        print("pressgraph: no article could be read", file=sys.stderr)
-        return 1
-    if args.strict and result.failed:
-        print(f"pressgraph: {result.failed} article(s) failed (--strict); see errors.csv", file=sys.stderr)
-        return 1
+        return _fail("no article could be read", 1)
+    if args.strict and result.failed + result.unreadable:
+        return _fail(f"{result.failed + result.unreadable} article(s) or input(s) failed (--strict); see errors.csv", 1)
     return 0
 
 
-def _evaluate(args, config) -> int:
-    from pipeline.evaluate_cli import evaluate_command
+def _evaluate(args, config: PipelineConfig) -> int:
+    from pipeline.evaluate import baseline_tables, format_comparison, format_report, load_gold, load_run, score
+    from pipeline.flow import run_on_gold
+    from pipeline.nlp import load_nlp
+    from pipeline.store.outputs import atomic_write
 
-    return evaluate_command(args, config)
+    try:
+        gold = load_gold(args.gold)
+        label_map = parse_label_map(args.label_map)
+        with tempfile.TemporaryDirectory(prefix="pressgraph-eval-") as tmp:
+            if args.run:
+                run_dir = Path(args.run)
+            else:
+                run_dir = Path(args.keep_run) if args.keep_run else Path(tmp) / "outputs"
+                run_on_gold(gold, config, run_dir, progress=not args.no_progress, force=args.force)
+            reports = {"pipeline": score(gold, load_run(run_dir), label_map=label_map)}
+    except (RuntimeError, OSError, ValueError) as err:
+        return _fail(err)
+    if args.baseline:
+        nlp = load_nlp(config.annotate.model, parse=config.annotate.parse)
+        reports["baseline"] = score(gold, baseline_tables(gold, nlp), label_map=label_map)
+    title = Path(args.gold).name
+    if len(reports) == 1:
+        print(format_report(reports["pipeline"], title))
+    else:
+        print(f"{title}\n\n{format_comparison(reports)}")
+    if args.out:
+        data = reports if len(reports) > 1 else reports["pipeline"]
+        atomic_write(Path(args.out), lambda f: json.dump(data, f, ensure_ascii=False, indent=2))
+    return 0
+
+
+def parse_label_map(pairs: list[str] | None) -> dict[str, str] | None:
+    """`["STATE=LOC"]` -> `{"STATE": "LOC"}`."""
+    if not pairs:
+        return None
+    out = {}
+    for pair in pairs:
+        source, sep, target = pair.partition("=")
+        if not sep or not source or not target:
+            raise ValueError(f"--label-map {pair!r} is invalid; expected FROM=TO, e.g. STATE=LOC")
+        out[source] = target
+    return out

@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.records import BlockRow, DocumentRow, Entity, Mention, column_names
+from pipeline.store import read_outputs
 from pipeline.text import name_key
 
 # The columns scoring reads from each table of a run folder.
@@ -33,7 +34,6 @@ RUN_COLUMNS: dict[str, tuple[str, ...]] = {
     "blocks": ("doc_id", "start", "end"),
     "documents": ("doc_id",),
 }
-_OFFSET_COLUMNS = ("start", "end")
 _LABEL_ORDER = ("PER", "STATE", "ORG", "LOC", "MISC")
 _METRICS = ("precision", "recall", "f1")
 
@@ -86,42 +86,14 @@ def load_gold(path: str | Path) -> list[dict]:
 
 
 def load_run(run_dir: str | Path) -> RunTables:
-    """Read the CSV tables of a run folder.
+    """The tables of a run folder that scoring reads (`pipeline.store.read_outputs`).
 
-    Every cell is read as a string (ids such as "001" stay intact, empty cells
-    stay ""); only the character offsets are turned into integers.
+    Ids stay strings ("001" intact, empty cells ""); offsets are integers.
     """
-    tables = {}
-    for name, needed in RUN_COLUMNS.items():
-        path = Path(run_dir) / f"{name}.csv"
-        if not path.is_file():
-            wanted = ", ".join(f"{n}.csv" for n in RUN_COLUMNS)
-            raise FileNotFoundError(f"{path}: no such file; a run folder needs {wanted}")
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        except pd.errors.EmptyDataError as err:
-            raise ValueError(f"{path}: empty file; expected a header row with {', '.join(needed)}") from err
-        missing = [c for c in needed if c not in frame.columns]
-        if missing:
-            raise ValueError(f"{path}: missing column(s) {', '.join(missing)}; needed: {', '.join(needed)}")
-        for column in _OFFSET_COLUMNS:
-            if column in needed:
-                frame[column] = _integers(frame[column], f"{path}, column {column!r}")
-        tables[name] = frame
-    sentences = Path(run_dir) / "sentences.csv"
-    if sentences.is_file():
-        frame = pd.read_csv(sentences, dtype=str, keep_default_na=False)
-        for column in ("start", "end"):
-            frame[column] = _integers(frame[column], f"{sentences}, column {column!r}")
-        tables["sentences"] = frame
-    return RunTables(**tables)
-
-
-def _integers(column: pd.Series, where: str) -> pd.Series:
-    try:
-        return column.astype(int)
-    except ValueError as err:
-        raise ValueError(f"{where}: expected whole numbers ({err})") from err
+    outputs = read_outputs(run_dir)
+    tables = {name: outputs.table(name, needed=needed) for name, needed in RUN_COLUMNS.items()}
+    has_sentences = (Path(run_dir) / "sentences.csv").is_file()
+    return RunTables(**tables, sentences=outputs.table("sentences") if has_sentences else None)
 
 
 # ------------------------------------------------------------------ scoring

@@ -1,19 +1,52 @@
 """The knowledge base in memory: entities, aliases, demonyms, roles, capitals.
 
-Built from the rows of the CSV files in `models/kb/` (read by
-`pipeline.io.read_kb`); see `models/kb/README.md` for the columns. Names are
-matched by `pipeline.text.name_key`, so case, accents, hyphens and apostrophe
-styles do not count.
+Built from the tables of one or more KB folders (the packaged `models/kb/`,
+then a user's), as read by `pipeline.store.data.read_kb_folders`; see
+`models/kb/README.md` for the columns. Loading checks the tables, so a bad
+row stops the run with its file and line instead of failing at link time.
+Names are matched by `pipeline.text.name_key`, so case, accents, hyphens and
+apostrophe styles do not count.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from pipeline.records import KBTable
 from pipeline.text import name_key
 
 TYPES = ("PER", "STATE", "ORG", "LOC", "MISC")
+MATCHES = ("", "always", "ner")  # of an alias; empty: always
+
+# The columns each table is read by; entities' and roles' other columns are optional.
+REQUIRED = {
+    "entities": ("entity_id", "name", "type"),
+    "aliases": ("alias", "entity_id"),
+    "demonyms": ("form", "entity_id"),
+    "capitals": ("city_id", "state_id"),
+    "seats": ("entity_id", "state_id"),
+    "roles": ("role", "of_id", "holder_id"),
+    "role_words": ("word", "role"),
+}
+# The columns written by `KnowledgeBase.to_tables`: every column the KB reads.
+COLUMNS = REQUIRED | {
+    "entities": ("entity_id", "name", "type", "wikidata", "description"),
+    "aliases": ("alias", "entity_id", "match"),
+    "roles": ("role", "of_id", "holder_id", "valid_from", "valid_to"),
+}
+# The columns of each table holding entity ids, and (column, word) naming a row in messages.
+REFERENCES = {
+    "aliases": (("entity_id",), ("alias", "alias")),
+    "demonyms": (("entity_id",), ("form", "demonym")),
+    "capitals": (("city_id", "state_id"), None),
+    "seats": (("entity_id", "state_id"), None),
+    "roles": (("of_id", "holder_id"), None),
+}
+
+
+class KBError(ValueError):
+    """A knowledge-base table that cannot be loaded; the message names the file and line."""
 
 
 @dataclass(frozen=True)
@@ -71,47 +104,105 @@ class KnowledgeBase:
     alias_prefixes: frozenset[str] = frozenset()
 
     @classmethod
-    def from_tables(cls, tables: Iterable[Mapping[str, list[dict[str, str]]]]) -> KnowledgeBase:
-        """Build from tables of rows, one mapping per KB folder, later folders win.
+    def from_tables(cls, folders: Iterable[Mapping[str, KBTable]]) -> KnowledgeBase:
+        """Build from the tables of KB folders (`pipeline.store.data.read_kb_folders`), later folders win.
 
-        Each mapping holds rows (dicts of column -> str) under the file stem:
-        "entities", "aliases", "demonyms", "capitals", "seats", "roles",
-        "role_words"; any may be missing.
+        Each mapping holds a folder's tables under their file stem ("entities",
+        "aliases", "demonyms", "capitals", "seats", "roles", "role_words"); any
+        may be missing. Ids are checked once every folder is read, so a folder
+        may name entities another one defines.
+
+        Raises:
+            KBError: a missing column, a bad row or an unknown entity id.
         """
         kb = cls()
-        for tables_of_folder in tables:
-            kb._add(tables_of_folder)
+        folders = list(folders)
+        for tables in folders:
+            kb._add(tables)
+        for tables in folders:
+            kb._check_references(tables)
         for key in kb.aliases:
             words = key.split()
             kb.alias_words[words[0]] = max(kb.alias_words.get(words[0], 0), len(words))
         kb.alias_prefixes = frozenset(key[:n] for key in kb.aliases for n in range(len(key) + 1))
         return kb
 
-    def _add(self, t: Mapping[str, list[dict[str, str]]]) -> None:
-        for row in t.get("entities", []):
-            if row["type"] not in TYPES:
-                raise ValueError(
-                    f"entity {row['entity_id']}: type {row['type']!r} is invalid; allowed: {', '.join(TYPES)}"
+    def _add(self, t: Mapping[str, KBTable]) -> None:
+        defined: dict[str, int] = {}  # entity id -> its line in this folder's entities.csv
+        for line, row in _rows(t, "entities"):
+            entity_id, name, type_ = row["entity_id"], row["name"], row["type"]
+            if not entity_id:
+                raise _error(t["entities"], line, "empty entity_id")
+            if entity_id in defined:
+                raise _error(
+                    t["entities"], line, f"entity id {entity_id!r} is already defined on line {defined[entity_id]}"
                 )
-            self.entities[row["entity_id"]] = KBEntity(
-                row["entity_id"], row["name"], row["type"], row.get("wikidata", ""), row.get("description", "")
+            defined[entity_id] = line
+            if type_ not in TYPES:
+                raise _error(t["entities"], line, f"type {type_!r} is invalid; allowed: {', '.join(TYPES)}")
+            key = name_key(name)
+            if not key:
+                raise _error(t["entities"], line, f"entity {entity_id!r} has no name to match ({name!r})")
+            self.entities[entity_id] = KBEntity(
+                entity_id, name, type_, row.get("wikidata", ""), row.get("description", "")
             )
-            self.aliases.setdefault(name_key(row["name"]), Alias(row["entity_id"], row["name"], True))
-        for row in t.get("aliases", []):
+            self.aliases.setdefault(key, Alias(entity_id, name, True))
+        for line, row in _rows(t, "aliases"):
+            match = row.get("match", "")
+            if match not in MATCHES:
+                raise _error(t["aliases"], line, f"match {match!r} is invalid; allowed: always, ner (empty: always)")
             key = name_key(row["alias"])
             if key:
-                self.aliases[key] = Alias(row["entity_id"], row["alias"], row.get("match", "always") != "ner")
-        for row in t.get("demonyms", []):
+                self.aliases[key] = Alias(row["entity_id"], row["alias"], match != "ner")
+        for _, row in _rows(t, "demonyms"):
             self.demonyms[name_key(row["form"])] = row["entity_id"]
-        for row in t.get("capitals", []):
+        for _, row in _rows(t, "capitals"):
             self.capitals[row["city_id"]] = row["state_id"]
-        for row in t.get("seats", []):
+        for _, row in _rows(t, "seats"):
             self.seats[row["entity_id"]] = row["state_id"]
-        for row in t.get("roles", []):
+        for _, row in _rows(t, "roles"):
             role = Role(row["role"], row["of_id"], row["holder_id"], row.get("valid_from", ""), row.get("valid_to", ""))
             self.roles.setdefault((role.role, role.of_id), []).append(role)
-        for row in t.get("role_words", []):
+        for _, row in _rows(t, "role_words"):
             self.role_words[name_key(row["word"])] = row["role"]
+
+    def _check_references(self, t: Mapping[str, KBTable]) -> None:
+        for name, (columns, named) in REFERENCES.items():
+            for line, row in enumerate(t[name].rows if name in t else (), 2):
+                for column in columns:
+                    if row[column] not in self.entities:
+                        what = f"{named[1]} {row[named[0]]!r}" if named else column
+                        raise _error(
+                            t[name], line, f"{what} names entity id {row[column]!r} that no entities.csv defines"
+                        )
+
+    def to_tables(self, folder: str = "") -> dict[str, KBTable]:
+        """The KB as the tables of one folder, rows sorted; `from_tables` of them gives an equal KB.
+
+        Aliases include the entities' names; demonyms and role words are
+        written under their match key (`name_key`), which loads the same.
+
+        Args:
+            folder: prefixed to the file names in the tables' `path`.
+        """
+        rows: dict[str, list[dict[str, str]]] = {
+            # KBEntity's and Role's fields are the columns
+            "entities": [{c: getattr(e, c) for c in COLUMNS["entities"]} for _, e in sorted(self.entities.items())],
+            "aliases": [
+                {"alias": a.surface, "entity_id": a.entity_id, "match": "always" if a.always else "ner"}
+                for _, a in sorted(self.aliases.items())
+            ],
+            "demonyms": [{"form": k, "entity_id": v} for k, v in sorted(self.demonyms.items())],
+            "capitals": [{"city_id": k, "state_id": v} for k, v in sorted(self.capitals.items())],
+            "seats": [{"entity_id": k, "state_id": v} for k, v in sorted(self.seats.items())],
+            # the order within one (role, of_id) is kept: `holder` breaks ties between equal starts by it
+            "roles": [
+                {c: getattr(r, c) for c in COLUMNS["roles"]} for _, group in sorted(self.roles.items()) for r in group
+            ],
+            "role_words": [{"word": k, "role": v} for k, v in sorted(self.role_words.items())],
+        }
+        prefix = f"{folder}/" if folder else ""
+        return {name: KBTable(f"{prefix}{name}.csv", COLUMNS[name], table) for name, table in rows.items()}
 
     def stands_for(self, entity_id: str) -> str | None:
         """The state a capital or seat of government can stand for."""
@@ -127,3 +218,31 @@ class KnowledgeBase:
             if candidates:
                 return max(candidates, key=lambda r: r.valid_from).holder_id
         return None
+
+
+def _rows(tables: Mapping[str, KBTable], name: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of a table, if the folder has it, with their line numbers.
+
+    The header is line 1 and each row is taken to be one line (a quoted cell
+    spanning lines would shift the numbers after it; the shipped KB has none).
+
+    Raises:
+        KBError: a column the table is read by is missing, or a row has more or fewer cells than the header.
+    """
+    table = tables.get(name)
+    if table is None:
+        return
+    missing = [c for c in REQUIRED[name] if c not in table.columns]
+    if missing:
+        header = ", ".join(table.columns) or "nothing"
+        raise _error(table, 1, f"missing column {', '.join(missing)} (the header has {header})")
+    for line, row in enumerate(table.rows, 2):
+        # csv.DictReader: extra cells go under the key None, missing ones get the value None
+        if None in row or None in row.values():
+            cells = sum(v is not None for k, v in row.items() if k is not None) + len(row.get(None) or ())
+            raise _error(table, line, f"{cells} cells, the header has {len(table.columns)}")
+        yield line, row
+
+
+def _error(table: KBTable, line: int, problem: str) -> KBError:
+    return KBError(f"{table.path}, line {line}: {problem}")

@@ -41,6 +41,23 @@ class Fields:
 
 
 @dataclass(frozen=True)
+class KBTable:
+    """The rows of one CSV file of a knowledge-base folder, and the file they came from."""
+
+    path: str  # shown in error messages
+    columns: tuple[str, ...]
+    rows: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """The bytes of one input file, as read."""
+
+    source: str  # the path as text, shown in messages and documents.csv
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Article:
     """One input document as read from disk."""
 

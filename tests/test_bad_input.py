@@ -1,7 +1,7 @@
 """Bad input: the corpus in tests/data/bad (see its README) through the real CLI.
 
 One `python -m pipeline run` over every fixture checks exit code, stderr,
-documents.csv and errors.csv; smaller checks call `pipeline.io`, `pipeline.run`
+documents.csv and errors.csv; smaller checks call `pipeline.flow.read_articles`, `pipeline.run`
 or `pipeline.cli.main` in this process (the model is loaded once).
 """
 
@@ -19,8 +19,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from pipeline import io, load_config, run
+from pipeline import load_config, run
 from pipeline.cli import main as cli_main
+from pipeline.flow import read_articles
 from pipeline.records import ReadError
 from pipeline.stages.clean import clean
 
@@ -319,14 +320,14 @@ def test_missing_input_among_good_ones_exits_2_naming_it(tmp_path):
 @pytest.mark.parametrize("doc_id", sorted(EXPECTED_TEXT))
 def test_fixture_decodes_to_the_exact_text(doc_id):
     name = f"{doc_id}.txt"
-    [article] = io.read_articles([BAD / name], EXTENSIONS)
+    [article] = read_articles([BAD / name], EXTENSIONS)
     assert article.raw_text == unicodedata.normalize("NFC", EXPECTED_TEXT[doc_id])
 
 
 def test_twenty_megabyte_article_under_the_default_limit_is_read(corpus):
     """Under input.max_bytes (50 MB by default) the 20 MiB file is an ordinary article."""
     assert load_config().input.max_bytes > HUGE_BYTES
-    [article] = io.read_articles([corpus / "huge.txt"], EXTENSIONS)
+    [article] = read_articles([corpus / "huge.txt"], EXTENSIONS)
     assert article.doc_id == "huge" and len(article.raw_text.encode("utf-8")) == HUGE_BYTES
 
 
@@ -337,7 +338,7 @@ def test_too_large_file_is_skipped_without_being_read(tmp_path, monkeypatch):
     read = []
     original = Path.read_bytes
     monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self.name) or original(self))
-    items = list(io.read_articles([tmp_path], [".txt"], max_bytes=1000))
+    items = list(read_articles([tmp_path], [".txt"], max_bytes=1000))
     assert items[0] == ReadError(str(big), "too large: 2000 bytes > input.max_bytes = 1000")
     assert [i.doc_id for i in items[1:]] == ["small"] and read == ["small.txt"]
 
@@ -354,7 +355,7 @@ def test_permission_error_is_a_read_error_and_the_rest_is_read(tmp_path, monkeyp
         return original(self)
 
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
-    items = list(io.read_articles([tmp_path], [".txt"]))
+    items = list(read_articles([tmp_path], [".txt"]))
     assert items[0] == ReadError(str(tmp_path / "a.txt"), "permission denied")
     assert items[1].raw_text == "Bonjour Tokyo."
 
@@ -363,7 +364,7 @@ def test_one_megabyte_line_is_read_and_cut_into_blocks(tmp_path, boilerplate_rul
     """The 1 MB line through ingest and clean; the model and linker take minutes on it."""
     text = _french_line(1_000_000)
     (tmp_path / "line.txt").write_text(text, encoding="utf-8")
-    [article] = io.read_articles([tmp_path], [".txt"])
+    [article] = read_articles([tmp_path], [".txt"])
     assert article.raw_text == text
     blocks = clean(article, boilerplate_rules, max_block_chars=MAX_BLOCK_CHARS).blocks
     assert len(blocks) >= 50

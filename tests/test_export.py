@@ -3,8 +3,9 @@ import random
 import networkx as nx
 import pytest
 
+from pipeline.flow import export_outputs
 from pipeline.records import Cooccurrence, Entity
-from pipeline.stages.export import betweenness_centrality, build_graph, write_outputs
+from pipeline.stages.export import betweenness_centrality, build_graph
 
 ENTITIES = [
     Entity("Q7747", "Vladimir Poutine", "PER", "Q7747", 3, 2, "Poutine|Vladimir Poutine"),
@@ -90,7 +91,7 @@ def test_dated_edges_make_a_dynamic_graph():
 
 
 def test_graphml_and_gexf_read_back_the_same(tmp_path):
-    write_outputs(tmp_path, documents=[], blocks=[], mentions=[], entities=ENTITIES, edges=EDGES, relations=[])
+    export_outputs(tmp_path, documents=[], blocks=[], mentions=[], entities=ENTITIES, edges=EDGES, relations=[])
     expected = {(frozenset((e.source, e.target)), e.weight) for e in EDGES}
     for name, reader in (("graph.graphml", nx.read_graphml), ("graph.gexf", nx.read_gexf)):
         g = reader(tmp_path / name)
@@ -100,7 +101,7 @@ def test_graphml_and_gexf_read_back_the_same(tmp_path):
 
 def test_graphml_reads_back_with_igraph_too(tmp_path):
     igraph = pytest.importorskip("igraph", reason="igraph is a dev dependency")
-    write_outputs(tmp_path, documents=[], blocks=[], mentions=[], entities=ENTITIES, edges=EDGES, relations=[])
+    export_outputs(tmp_path, documents=[], blocks=[], mentions=[], entities=ENTITIES, edges=EDGES, relations=[])
     g = igraph.Graph.Read_GraphML(str(tmp_path / "graph.graphml"))
     ids = g.vs["id"]
     assert set(ids) == {e.entity_id for e in ENTITIES}

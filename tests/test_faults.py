@@ -18,9 +18,9 @@ import networkx as nx
 import pytest
 
 from pipeline import load_config, run
-from pipeline.io import OutputLock
+from pipeline.flow import export_outputs
 from pipeline.records import Cooccurrence, DocumentRow, Entity
-from pipeline.stages.export import write_outputs
+from pipeline.store.lock import OutputLock
 
 PROJECT = Path(__file__).resolve().parent.parent
 ARTICLES = PROJECT / "data" / "articles"
@@ -132,7 +132,7 @@ def test_run_killed_mid_way_leaves_previous_outputs_and_the_next_run_uses_the_ca
 
 def test_second_run_on_a_locked_output_folder_refuses_and_touches_nothing(tmp_path):
     out = tmp_path / "out"
-    write_outputs(out, **SMALL_OUTPUTS)
+    export_outputs(out, **SMALL_OUTPUTS)
     before = _snapshot(out)
     with OutputLock(out):
         holder = (out / ".pressgraph.lock").read_text(encoding="utf-8")
@@ -259,7 +259,7 @@ def test_characters_xml_forbids_never_break_graphml_or_gexf(tmp_path):
         Cooccurrence("Q7747", "per:kim\x01jong-un", 2, 1, 2, 0.4, 0.5, 0.5, "", ""),
         Cooccurrence("Q423", "Q7747", 9, 2, 9, 0.1, 0.2, 0.8, "", ""),
     ]
-    write_outputs(tmp_path, documents=[], blocks=[], mentions=[], entities=entities, edges=edges, relations=[])
+    export_outputs(tmp_path, documents=[], blocks=[], mentions=[], entities=entities, edges=edges, relations=[])
     for name, reader in (("graph.graphml", nx.read_graphml), ("graph.gexf", nx.read_gexf)):
         g = reader(tmp_path / name)
         names = {g.nodes[n].get("name", g.nodes[n].get("label")) for n in g}
@@ -274,7 +274,7 @@ def test_characters_xml_forbids_never_break_graphml_or_gexf(tmp_path):
 
 
 def test_article_failing_after_annotation_leaves_no_rows_behind(tmp_path, monkeypatch):
-    import pipeline.runner
+    import pipeline.flow
 
     folder = tmp_path / "in"
     folder.mkdir()
@@ -283,14 +283,14 @@ def test_article_failing_after_annotation_leaves_no_rows_behind(tmp_path, monkey
         {"id": "b", "text": "Emmanuel Macron a reçu Olaf Scholz à Paris. Berlin et Paris veulent avancer."},
     ]
     (folder / "feed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    save = pipeline.runner._save_extracted_text
+    save = pipeline.flow._save_text
 
     def full_disk(article, out_dir):
         if article.doc_id == "a":
             raise OSError(28, "No space left on device")
         save(article, out_dir)
 
-    monkeypatch.setattr(pipeline.runner, "_save_extracted_text", full_disk)
+    monkeypatch.setattr(pipeline.flow, "_save_text", full_disk)
     out = tmp_path / "out"
     result = run([folder], load_config(overrides={"output.out_dir": out, "annotate.cache_dir": tmp_path / "c"}))
     assert (result.articles, result.failed) == (1, 1)
@@ -306,6 +306,6 @@ def test_outputs_get_the_permissions_of_an_ordinary_file(tmp_path):
     """Not mkstemp's private 0600: what the umask gives any new file."""
     umask = os.umask(0)
     os.umask(umask)
-    write_outputs(tmp_path, **SMALL_OUTPUTS)
+    export_outputs(tmp_path, **SMALL_OUTPUTS)
     modes = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in tmp_path.iterdir()}
     assert len(modes) >= 10 and set(modes.values()) == {oct(0o666 & ~umask)}, modes

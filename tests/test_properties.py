@@ -13,7 +13,6 @@ hypothesis = pytest.importorskip("hypothesis")  # a dev dependency (pip install 
 from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from pipeline import io, load_config  # noqa: E402
 from pipeline.records import Article  # noqa: E402
 from pipeline.stages.clean import (  # noqa: E402
     BoilerplateRules,
@@ -24,10 +23,11 @@ from pipeline.stages.clean import (  # noqa: E402
     split_lines,
 )
 from pipeline.stages.ingest import clean_text, decode, shingles  # noqa: E402
+from pipeline.store import data  # noqa: E402
 from pipeline.text import fold, name_key  # noqa: E402
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-RULES = io.read_boilerplate_rules(load_config().clean.rules_file)
+RULES = BoilerplateRules.from_dict(data.read_toml(None, "boilerplate.toml"))
 NO_RULES = BoilerplateRules((), ())
 
 # Characters that make the cleaner work: line breaks, odd spaces, quotes,

@@ -4,17 +4,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from pipeline import io
 from pipeline.nlp import load_nlp
 from pipeline.records import Article, Block, CleanArticle, Mention
 from pipeline.stages.annotate import to_records
 from pipeline.stages.relations import RelationRules, extract_relations
-
-RULES_FILE = Path(__file__).resolve().parent.parent / "models" / "relations.toml"
+from pipeline.store import data
 
 # made-up entity ids
 PUTIN, KIM, NK, RU, US, CN, SK = "Q7747", "Q56226", "Q423", "Q159", "Q30", "Q148", "Q884"
@@ -29,7 +26,7 @@ def fr_nlp():
 
 @pytest.fixture(scope="module")
 def rules():
-    return RelationRules.from_dict(io.read_toml(RULES_FILE))
+    return RelationRules.from_dict(data.read_toml(None, "relations.toml"))
 
 
 def _mentions(text: str, ann, specs) -> list[Mention]:

@@ -1,11 +1,11 @@
 """Annotate stage: the only stage that runs the neural model.
 
-Articles the cache does not hold are gathered until their blocks fill one
+Articles are gathered until their blocks fill one
 batch (a number of blocks or of characters), which goes through `nlp.pipe(..., as_tuples=True)`; each block is its
 own Doc, so no sentence or entity crosses a block boundary. The spaCy Docs
 are turned into plain records (tokens, sentences, NER spans in raw offsets)
-as soon as an article is complete, and cached: at most one batch of Docs is
-alive at a time.
+as soon as an article is complete: at most one batch of Docs is alive at a
+time.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from spacy.attrs import DEP, HEAD, IDX, LEMMA, LENGTH, POS
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pipeline.cache import PickleCache, cache_key
 from pipeline.records import AnnotatedArticle, CleanArticle, NerSpan, Sentence, Token
 
 
@@ -27,40 +26,33 @@ def annotate(
     *,
     batch_size: int,
     batch_chars: int = 0,
-    cache: PickleCache | None = None,
-    signature: str = "",
     on_model: Callable[[CleanArticle], None] | None = None,
 ) -> Iterator[tuple[CleanArticle, AnnotatedArticle]]:
     """Yield `(article, annotations)` for every article, in any order.
 
     Args:
         nlp: the loaded model (see `pipeline.nlp.load_nlp`), or a function
-            that loads it: it is called at the first article the cache does
-            not hold, so a fully cached run never loads the model.
+            that loads it at the first article with content.
         batch_size, batch_chars: articles are gathered until their blocks
             reach `batch_size` blocks or `batch_chars` characters (0: no
             limit), then go through `nlp.pipe` together.
-        cache: where annotations are looked up before and stored after the model.
-        signature: the model and settings part of the cache key.
-        on_model: called for each article the model annotated (not cached, not empty).
+        on_model: called for each article the model annotated (not empty).
     """
     model: Language | None = nlp if isinstance(nlp, Language) else None
-    waiting: list[tuple[CleanArticle, str]] = []  # articles for the model, one batch
+    waiting: list[CleanArticle] = []  # articles for the model, one batch
     size = [0, 0]  # blocks and characters waiting
 
     def run_model() -> Iterator[tuple[CleanArticle, AnnotatedArticle]]:
         nonlocal model
         model = model or nlp()
-        texts = ((block.text, i) for i, (article, _) in enumerate(waiting) for block in article.blocks)
+        texts = ((block.text, i) for i, article in enumerate(waiting) for block in article.blocks)
         docs: list[Doc] = []
         for doc, i in model.pipe(texts, as_tuples=True, batch_size=batch_size):
             docs.append(doc)
-            article, key = waiting[i]
+            article = waiting[i]
             if len(docs) == len(article.blocks):
                 result = to_records(article, docs)
                 docs = []
-                if cache:
-                    cache.put(key, result)
                 if on_model:
                     on_model(article)
                 yield article, result
@@ -68,14 +60,10 @@ def annotate(
         size[:] = [0, 0]
 
     for article in articles:
-        key = cache_key(article, signature)
-        hit = cache.get(key) if cache else None
-        if hit is not None:
-            done = [(article, hit)]
-        elif not article.blocks:
+        if not article.blocks:
             done = [(article, AnnotatedArticle(article.doc_id, (), (), ()))]
         else:
-            waiting.append((article, key))
+            waiting.append(article)
             size[0] += len(article.blocks)
             size[1] += sum(len(b.text) for b in article.blocks)
             full = size[0] >= batch_size or 0 < batch_chars <= size[1]

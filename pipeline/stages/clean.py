@@ -58,6 +58,11 @@ class BoilerplateRules:
     _verdicts: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
+    def from_dict(cls, data: dict) -> BoilerplateRules:
+        """From the tables of a rules file (`models/boilerplate.toml`)."""
+        return cls.from_lists(data.get("line_patterns", []), data.get("rubrics", []))
+
+    @classmethod
     def from_lists(cls, line_patterns: Iterable[str], rubrics: Iterable[str]) -> BoilerplateRules:
         compiled = []
         for pattern in line_patterns:

@@ -1,24 +1,20 @@
-"""Export stage: tables and the graph -> files in the output folder.
+"""Export stage: the graph with its analytics, the tables in output order, the graph files' bytes.
 
-`build_graph` is pure; `write_outputs` writes every file atomically, rows in a
-deterministic order, so the same input and settings give the same bytes.
+Pure: `pipeline.store.outputs` writes what these functions return, so the
+same input and settings give the same bytes.
 """
 
 from __future__ import annotations
 
-import io as _io
+import io
 import json
 import re
 from collections.abc import Sequence
 from dataclasses import fields
-from functools import partial
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
 
-from pipeline import io
-from pipeline.io import atomic_write
 from pipeline.records import (
     BlockRow,
     Cooccurrence,
@@ -30,7 +26,6 @@ from pipeline.records import (
     Relation,
     SentenceRow,
 )
-from pipeline.views.report import render_report
 
 # Louvain is randomised: a fixed seed makes runs identical.
 COMMUNITY_SEED = 42
@@ -176,8 +171,7 @@ def _dependencies(indptr: np.ndarray, indices: np.ndarray, sources: np.ndarray) 
     return delta.reshape(len(sources), n)
 
 
-def write_outputs(
-    out_dir: Path,
+def output_tables(
     *,
     documents: Sequence[DocumentRow],
     blocks: Sequence[BlockRow],
@@ -185,50 +179,33 @@ def write_outputs(
     entities: Sequence[Entity],
     edges: Sequence[Cooccurrence],
     relations: Sequence[Relation],
-    evidence: Sequence[Evidence] = (),
-    errors: Sequence[ReadError] = (),
-    sentences: Sequence[SentenceRow] = (),
-    backbone_alpha: float = 1.0,
-    raw_csv: bool = False,
-) -> dict[str, int]:
-    """Write every output file; returns rows written per table.
+    evidence: Sequence[Evidence],
+    errors: Sequence[ReadError],
+    sentences: Sequence[SentenceRow],
+) -> dict[str, tuple[type, list]]:
+    """Every CSV table, rows in a deterministic order: file name -> (record type, rows).
 
-    Args:
-        raw_csv: keep text cells as they are (by default cells starting with
-            =, +, - or @ get a leading apostrophe so spreadsheets do not run them).
+    The order never depends on the order the stages produced the rows in.
     """
-    out_dir = Path(out_dir)
-    write_records = partial(io.write_records, raw_text=raw_csv)
-    # sorted once: the table and the report's sentences then never depend on the order stages produced them
-    evidence = sorted(evidence, key=lambda e: (e.kind, e.source, e.target, e.relation, e.doc_id, e.sentence_id))
-    rows = {
-        "documents.csv": write_records(
-            out_dir / "documents.csv", DocumentRow, sorted(documents, key=lambda d: d.doc_id)
-        ),
-        "blocks.csv": write_records(
-            out_dir / "blocks.csv", BlockRow, sorted(blocks, key=lambda b: (b.doc_id, b.block_id))
-        ),
-        "mentions.csv": write_records(
-            out_dir / "mentions.csv", Mention, sorted(mentions, key=lambda m: (m.doc_id, m.start, m.end, m.kind))
-        ),
-        "entities.csv": write_records(out_dir / "entities.csv", Entity, sorted(entities, key=lambda e: e.entity_id)),
-        "cooccurrences.csv": write_records(out_dir / "cooccurrences.csv", Cooccurrence, edges),
-        "evidence.csv": write_records(out_dir / "evidence.csv", Evidence, evidence),
-        "errors.csv": write_records(out_dir / "errors.csv", ReadError, sorted(errors, key=lambda e: e.source)),
-        "sentences.csv": write_records(
-            out_dir / "sentences.csv", SentenceRow, sorted(sentences, key=lambda r: (r.doc_id, r.sentence_id))
-        ),
-        "relations.csv": write_records(
-            out_dir / "relations.csv",
+    return {
+        "documents.csv": (DocumentRow, sorted(documents, key=lambda d: d.doc_id)),
+        "blocks.csv": (BlockRow, sorted(blocks, key=lambda b: (b.doc_id, b.block_id))),
+        "mentions.csv": (Mention, sorted(mentions, key=lambda m: (m.doc_id, m.start, m.end, m.kind))),
+        "entities.csv": (Entity, sorted(entities, key=lambda e: e.entity_id)),
+        "cooccurrences.csv": (Cooccurrence, list(edges)),
+        "evidence.csv": (Evidence, sorted_evidence(evidence)),
+        "errors.csv": (ReadError, sorted(errors, key=lambda e: e.source)),
+        "sentences.csv": (SentenceRow, sorted(sentences, key=lambda r: (r.doc_id, r.sentence_id))),
+        "relations.csv": (
             Relation,
             sorted(relations, key=lambda r: (r.doc_id, r.sentence_id, r.subject, r.predicate, r.object)),
         ),
     }
-    graph = build_graph(entities, edges, backbone_alpha=backbone_alpha)
-    _write_graph(out_dir, graph)
-    html = render_report(graph, entities, evidence, title=f"pressgraph — {out_dir.name}", mentions=mentions)
-    atomic_write(out_dir / "report.html", lambda f: f.write(html))
-    return rows
+
+
+def sorted_evidence(evidence: Sequence[Evidence]) -> list[Evidence]:
+    """Evidence rows in the order of the table and the report."""
+    return sorted(evidence, key=lambda e: (e.kind, e.source, e.target, e.relation, e.doc_id, e.sentence_id))
 
 
 # Characters XML 1.0 forbids; scraped text can carry them.
@@ -248,18 +225,16 @@ def xml_safe(graph: nx.Graph) -> nx.Graph:
 _GEXF_DATE = re.compile(rb' lastmodifieddate="[0-9-]+"')
 
 
-def _write_graph(out_dir: Path, graph: nx.Graph) -> None:
+def graph_files(graph: nx.Graph) -> dict[str, bytes]:
+    """The graph as GraphML, GEXF and node-link JSON: file name -> bytes."""
     graph = xml_safe(graph)
+    files = {}
     for name, writer in (("graph.graphml", nx.write_graphml), ("graph.gexf", nx.write_gexf)):
-        buffer = _io.BytesIO()
+        buffer = io.BytesIO()
         writer(graph, buffer)
         # networkx stamps GEXF with today's date: leave it out so the same
         # input gives the same bytes on any day
-        data = _GEXF_DATE.sub(b"", buffer.getvalue())
-        _write_bytes(out_dir / name, data)
+        files[name] = _GEXF_DATE.sub(b"", buffer.getvalue())
     data = nx.node_link_data(graph, edges="edges")
-    atomic_write(out_dir / "graph.json", lambda f: json.dump(data, f, ensure_ascii=False, indent=1))
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    atomic_write(path, lambda f: f.write(data), binary=True)
+    files["graph.json"] = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+    return files

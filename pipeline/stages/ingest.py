@@ -1,6 +1,6 @@
 """Ingest stage: the bytes of an input file -> Articles.
 
-Pure functions: `pipeline.io.read_articles` reads the files and hands their
+Pure functions: `pipeline.store.inputs` reads the files and hands their
 bytes here, with the file's full suffix (`file_suffix`). Formats:
 
 - `.txt`, `.md`: one article, the decoded text.
@@ -27,6 +27,7 @@ import zlib
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import replace
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -40,7 +41,7 @@ import trafilatura
 from charset_normalizer import from_bytes
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from pipeline.records import Article, Fields, ReadError
+from pipeline.records import Article, Fields, InputFile, ReadError
 from pipeline.text import fold
 
 PLAIN_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", ".csv")
@@ -383,6 +384,33 @@ def parse_document(
     return parser(data, source=source, doc_id=doc_id, name=name, fields=fields or Fields())
 
 
+def parse_inputs(
+    files: Iterable[InputFile | ReadError], *, fields: Fields | None = None, max_unpacked: int = MAX_UNPACKED
+) -> Iterator[Article | ReadError]:
+    """The articles of every input file, ids unique across files; what cannot be read becomes ReadErrors.
+
+    An article's doc_id is its file's stem, or the record's id field in JSON
+    Lines and CSV; a repeated id gets a `~2`, `~3`, ... suffix.
+    """
+    seen: dict[str, int] = {}
+    for file in files:
+        if isinstance(file, ReadError):
+            yield file
+            continue
+        name = PurePath(file.source).name
+        suffix = file_suffix(name)
+        stem = name[: len(name) - len(suffix)] if suffix else name
+        try:
+            parsed = parse_document(
+                file.data, source=file.source, doc_id=stem, suffix=suffix, fields=fields, max_unpacked=max_unpacked
+            )
+        except (UnicodeError, ValueError) as err:
+            yield ReadError(file.source, str(err))
+            continue
+        for x in parsed:
+            yield x if isinstance(x, ReadError) else replace(x, doc_id=_unique_id(x.doc_id, seen))
+
+
 def gunzip(data: bytes, *, name: str, max_unpacked: int = MAX_UNPACKED) -> bytes:
     """The unpacked bytes of gzip data.
 
@@ -602,7 +630,7 @@ def detect_language(text: str) -> tuple[str, float]:
 @lru_cache(maxsize=1024)
 def _classify(sample: str) -> tuple[str, float]:
     """py3langid's language and probability for a sample. Remembered: the
-    runner asks again about the texts it skips, and syndicated copies recur."""
+    flow asks again about the texts it skips, and syndicated copies recur."""
     language, probability = _language_identifier().classify(sample)
     return str(language), float(probability)
 

@@ -7,6 +7,11 @@ Security Policy forbids any request, so the file opens offline and tells no
 server that it was opened. The layout is computed here (networkx, seeded), the
 browser only draws it.
 
+The markup, style and script are package files, `templates/report.html`,
+`report.css` and `report.js` (and two one-line fragments, a table row and a
+legend key), filled with `string.Template`: this module prepares and escapes
+what fills them.
+
     html = render_report(run.graph, run.entities, evidence, title="pressgraph")
 """
 
@@ -21,7 +26,9 @@ import re
 import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import fields, is_dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib.resources import files
+from string import Template
 from typing import Any
 
 import networkx as nx
@@ -471,19 +478,21 @@ def embed_json(data: Any) -> str:
 def _table_rows(graph: nx.Graph, data: dict, count: int) -> str:
     drawn = {node["id"]: i for i, node in enumerate(data["nodes"])}
     ranked = sorted(graph.nodes, key=lambda n: (-_int(graph.nodes[n].get("mentions")), _name(graph, n), str(n)))
+    row = _fragment("report_top_row.html")
     rows = []
     for node in ranked[: max(count, 0)]:
         attrs = graph.nodes[node]
-        kind = str(attrs.get("type", ""))
-        cells = [
-            f'<td><span class="dot t-{_e(kind)}"></span>{_e(_name(graph, node))}</td>',
-            f"<td>{_e(kind)}</td>",
-            f'<td class="num">{_int(attrs.get("mentions"))}</td>',
-            f'<td class="num">{_int(attrs.get("documents"))}</td>',
-            f'<td class="num">{_int(attrs.get("degree", graph.degree(node)))}</td>',
-            f'<td class="num">{_number(attrs.get("pagerank")):.4f}</td>',
-        ]
-        rows.append(f'<tr data-node="{drawn.get(str(node), -1)}">{"".join(cells)}</tr>')
+        rows.append(
+            row.substitute(
+                node=drawn.get(str(node), -1),
+                name=_e(_name(graph, node)),
+                type=_e(str(attrs.get("type", ""))),
+                mentions=_int(attrs.get("mentions")),
+                documents=_int(attrs.get("documents")),
+                degree=_int(attrs.get("degree", graph.degree(node))),
+                pagerank=f"{_number(attrs.get('pagerank')):.4f}",
+            )
+        )
     return "\n".join(rows)
 
 
@@ -492,9 +501,8 @@ def _legend(data: dict) -> str:
     for node in data["nodes"]:
         counts[node["type"]] = counts.get(node["type"], 0) + 1
     kinds = list(TYPE_COLOURS) + sorted(set(counts) - set(TYPE_COLOURS))
-    return "".join(
-        f'<span class="key"><span class="dot t-{_e(k)}"></span>{_e(k)} {counts.get(k, 0)}</span>' for k in kinds
-    )
+    key = _fragment("report_legend_key.html")
+    return "".join(key.substitute(type=_e(k), count=counts.get(k, 0)) for k in kinds)
 
 
 def _e(text: str) -> str:
@@ -511,8 +519,9 @@ def _sha256(text: str) -> str:
 
 
 def _page(title: str, data: dict, table_rows: str, legend: str) -> str:
-    style = _CSS + _type_css(TYPE_COLOURS)
-    script = _JS
+    style = _asset("report.css") + _type_css(TYPE_COLOURS)
+    script = _asset("report.js")
+    # hashes of the exact text inlined below: the only style and script the page may use
     policy = (
         "default-src 'none'; "
         f"script-src {_sha256(script)}; "
@@ -527,7 +536,7 @@ def _page(title: str, data: dict, table_rows: str, legend: str) -> str:
         + (f" — the {shown} most mentioned drawn" if shown < total["nodes"] else "")
         + f", {len(data['edges'])} edges drawn"
     )
-    return _TEMPLATE.format(
+    return _template("report.html").substitute(
         policy=_e(policy),
         title=_e(title),
         style=style,
@@ -540,396 +549,28 @@ def _page(title: str, data: dict, table_rows: str, legend: str) -> str:
     )
 
 
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="fr">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{policy}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<link rel="icon" href="data:,">
-<title>{title}</title>
-<style>{style}</style>
-</head>
-<body data-nodes="0">
-<header>
-<h1>{title}</h1>
-<div class="search">
-<input id="search" type="search" placeholder="Search an entity…" autocomplete="off" spellcheck="false"
- aria-label="Search an entity by name">
-<ul id="results" role="listbox"></ul>
-</div>
-<p class="summary">{summary}</p>
-</header>
-<main>
-<section class="graph">
-<svg id="graph" viewBox="0 0 {size} {size}" preserveAspectRatio="xMidYMid meet" role="img"
- aria-label="Co-occurrence graph"><g id="viewport"><g id="edges"></g><g id="nodes"></g><g id="labels"></g></g></svg>
-<div class="legend">{legend}<button id="reset" type="button">Reset view</button></div>
-<p class="hint">Scroll to zoom, drag to pan, click a node to see its neighbours and the sentences that link them.</p>
-</section>
-<aside id="panel"><p class="empty">Click a node, or search an entity, to see its strongest neighbours
-and the sentences that name them together.</p></aside>
-</main>
-<section class="top">
-<h2>Top entities</h2>
-<table id="top">
-<thead><tr><th data-key="0">name</th><th data-key="1">type</th><th data-key="2" class="num">mentions</th>
-<th data-key="3" class="num">documents</th><th data-key="4" class="num">degree</th>
-<th data-key="5" class="num">pagerank</th></tr></thead>
-<tbody>
-{table_rows}
-</tbody>
-</table>
-</section>
-<script type="application/json" id="pressgraph-data">{data}</script>
-<script>{script}</script>
-</body>
-</html>
-"""
+# --------------------------------------------------------------- templates
 
-_CSS = """
-*{box-sizing:border-box}
-body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;background:#fafafa}
-header{display:flex;align-items:center;gap:24px;padding:10px 18px;background:#fff;border-bottom:1px solid #ddd}
-h1{font-size:18px;margin:0}
-.summary{margin:0;color:#666}
-.search{position:relative}
-#search{width:280px;padding:6px 10px;font:inherit;border:1px solid #bbb;border-radius:4px}
-#results{position:absolute;z-index:5;left:0;right:0;margin:2px 0 0;padding:0;list-style:none;background:#fff;
-border:1px solid #ccc;border-radius:4px;box-shadow:0 4px 12px rgba(0,0,0,.12)}
-#results:empty{display:none}
-#results li{padding:5px 10px;cursor:pointer}
-#results li:hover,#results li.active{background:#eef3fb}
-#results .alias{color:#888;font-size:12px}
-main{display:flex;height:calc(100vh - 58px);min-height:480px}
-.graph{flex:1;display:flex;flex-direction:column;min-width:0;padding:8px}
-#graph{flex:1;width:100%;min-height:0;background:#fff;border:1px solid #ddd;border-radius:4px;cursor:grab;
-touch-action:none;user-select:none}
-#graph.panning{cursor:grabbing}
-.edge{stroke:#999;stroke-opacity:.35}
-.node{stroke:#fff;stroke-width:1.5px;cursor:pointer}
-.node:hover{stroke:#000}
-.label{fill:#222;paint-order:stroke;stroke:#fff;stroke-linejoin:round;
-pointer-events:none;display:none}
-.label.big,.label.shown{display:inline}
-svg.selection .edge{stroke-opacity:.06}
-svg.selection .edge.active{stroke:#333;stroke-opacity:.8}
-svg.selection .node{opacity:.25}
-svg.selection .node.selected,svg.selection .node.neighbour{opacity:1}
-svg.selection .label.big{display:none}
-svg.selection .label.shown{display:inline}
-.node.selected{stroke:#000;stroke-width:3px}
-.legend{display:flex;flex-wrap:wrap;gap:14px;align-items:center;padding:6px 2px 0;color:#444}
-.legend button{margin-left:auto}
-.hint{margin:2px;color:#888;font-size:12px}
-.dot{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:5px;vertical-align:baseline}
-#panel{width:440px;overflow-y:auto;padding:12px 16px;background:#fff;border-left:1px solid #ddd}
-#panel .empty{color:#777}
-#panel h2{margin:0 0 4px;font-size:20px}
-#panel dl{display:grid;grid-template-columns:auto 1fr;gap:2px 12px;margin:8px 0 12px}
-#panel dt{color:#777}
-#panel dd{margin:0}
-#panel h3{font-size:15px;margin:14px 0 6px;border-bottom:1px solid #eee}
-.neighbour-head{margin-top:12px;font-weight:600}
-.neighbour-head button{font:inherit;font-weight:600;padding:0;border:0;background:none;color:#1a56b8;cursor:pointer}
-.neighbour-head .weight{font-weight:normal;color:#777;font-size:12px;margin-left:6px}
-blockquote{margin:4px 0 6px;padding:4px 8px;border-left:3px solid #ddd;background:#fcfcfc}
-blockquote .where{display:block;color:#999;font-size:11px}
-.relation{font-size:11px;background:#eee;border-radius:3px;padding:0 4px;margin-right:4px}
-mark.self{background:#ffe28a}
-mark.other{background:#bde0ff}
-.none{color:#999;font-style:italic}
-.top{padding:8px 18px 24px}
-.top h2{font-size:16px}
-table{border-collapse:collapse;background:#fff}
-th,td{padding:4px 12px;border-bottom:1px solid #eee;text-align:left}
-th{cursor:pointer;background:#f3f3f3}
-.num{text-align:right;font-variant-numeric:tabular-nums}
-tbody tr{cursor:pointer}
-tbody tr:hover{background:#eef3fb}
-"""
+# each file of templates/ opens with a comment saying what fills it, not part of the output
+_HEADER = re.compile(r"(?:<!--.*?-->|/\*.*?\*/)\n", re.S)
 
-_JS = r"""
-(function () {
-  "use strict";
-  var data = JSON.parse(document.getElementById("pressgraph-data").textContent);
-  var svg = document.getElementById("graph");
-  var NS = svg.namespaceURI;
-  var viewport = document.getElementById("viewport");
-  var edgeLayer = document.getElementById("edges");
-  var nodeLayer = document.getElementById("nodes");
-  var labelLayer = document.getElementById("labels");
-  var panel = document.getElementById("panel");
-  var input = document.getElementById("search");
-  var results = document.getElementById("results");
-  var nodes = data.nodes, edges = data.edges;
-  var circles = [], texts = [], lines = [], incident = nodes.map(function () { return []; });
-  var view = {x: 0, y: 0, k: 1};
-  var selected = -1;
 
-  function el(name, attrs, parent) {
-    var e = document.createElementNS(NS, name);
-    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
-    if (parent) parent.appendChild(e);
-    return e;
-  }
-  function h(tag, className, text, parent) {
-    var e = document.createElement(tag);
-    if (className) e.className = className;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    if (parent) parent.appendChild(e);
-    return e;
-  }
-  function colour(type) { return data.types[type] || data.otherColour; }
-  function fold(s) {
-    return String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/\u2019/g, "'").toLowerCase();
-  }
+@cache
+def _asset(name: str) -> str:
+    """The text of templates/`name` without its opening comment (and the line break ending it)."""
+    text = (files("pipeline.views") / "templates" / name).read_text(encoding="utf-8")
+    header = _HEADER.match(text)
+    if header is None:
+        raise ValueError(f"pipeline/views/templates/{name}: should open with a comment saying what fills it")
+    return text[header.end() :]
 
-  // ---- drawing
-  var maxWeight = edges.reduce(function (m, e) { return Math.max(m, e[2]); }, 1);
-  edges.forEach(function (e, i) {
-    var a = nodes[e[0]], b = nodes[e[1]];
-    lines.push(el("line", {"class": "edge", x1: a.x, y1: a.y, x2: b.x, y2: b.y,
-      "stroke-width": (0.5 + 4 * Math.sqrt(e[2] / maxWeight)).toFixed(2), "vector-effect": "non-scaling-stroke"},
-      edgeLayer));
-    incident[e[0]].push(i);
-    incident[e[1]].push(i);
-  });
-  nodes.forEach(function (n, i) {
-    var c = el("circle", {"class": "node", cx: n.x, cy: n.y, r: n.r, fill: colour(n.type),
-      "data-index": i, "data-id": n.id, "vector-effect": "non-scaling-stroke"}, nodeLayer);
-    el("title", {}, c).textContent = n.name + " (" + n.type + ", " + n.mentions + " mentions)";
-    circles.push(c);
-    var t = el("text", {"class": "label" + (n.label ? " big" : ""), x: n.x + n.r + 2, y: n.y + 4}, labelLayer);
-    t.textContent = n.name;
-    texts.push(t);
-  });
 
-  // ---- pan and zoom
-  function apply() {
-    viewport.setAttribute("transform", "translate(" + view.x + " " + view.y + ") scale(" + view.k + ")");
-    // labels keep their size on screen: 11px whatever the zoom and the window
-    var m = svg.getScreenCTM(), unit = (m && m.a > 0 ? m.a : 1) * view.k;
-    labelLayer.setAttribute("font-size", (11 / unit).toFixed(3));
-    labelLayer.setAttribute("stroke-width", (3 / unit).toFixed(3));
-  }
-  function point(evt) {
-    var m = svg.getScreenCTM();
-    if (!m) return {x: 0, y: 0};
-    var p = svg.createSVGPoint();
-    p.x = evt.clientX; p.y = evt.clientY;
-    p = p.matrixTransform(m.inverse());
-    return {x: p.x, y: p.y};
-  }
-  svg.addEventListener("wheel", function (evt) {
-    evt.preventDefault();
-    var p = point(evt), f = Math.exp(-evt.deltaY * 0.0015);
-    var k = Math.min(40, Math.max(0.2, view.k * f));
-    f = k / view.k;
-    view.x = p.x - (p.x - view.x) * f;
-    view.y = p.y - (p.y - view.y) * f;
-    view.k = k;
-    apply();
-  }, {passive: false});
-  var drag = null, dragged = false;
-  svg.addEventListener("pointerdown", function (evt) {
-    drag = {p: point(evt), cx: evt.clientX, cy: evt.clientY};
-    dragged = false;
-  });
-  window.addEventListener("pointermove", function (evt) {
-    if (!drag) return;
-    if (!dragged && Math.abs(evt.clientX - drag.cx) + Math.abs(evt.clientY - drag.cy) > 3) {
-      dragged = true;
-      svg.classList.add("panning");
-    }
-    if (dragged) {
-      var p = point(evt);
-      view.x += p.x - drag.p.x;
-      view.y += p.y - drag.p.y;
-      drag.p = p;
-      apply();
-    }
-  });
-  window.addEventListener("pointerup", function () { drag = null; svg.classList.remove("panning"); });
-  svg.addEventListener("click", function (evt) {
-    if (dragged) return;
-    var target = evt.target;
-    if (target.classList && target.classList.contains("node")) select(Number(target.getAttribute("data-index")));
-    else select(-1);
-  });
-  window.addEventListener("resize", apply);
-  document.getElementById("reset").addEventListener("click", function () {
-    view = {x: 0, y: 0, k: 1}; apply();
-  });
+@cache
+def _template(name: str) -> Template:
+    return Template(_asset(name))
 
-  // ---- selection and the side panel
-  function marked(text, spans, self, parent) {
-    var at = 0;
-    spans.forEach(function (s) {
-      if (s[0] < at) return;
-      if (s[0] > at) parent.appendChild(document.createTextNode(text.slice(at, s[0])));
-      h("mark", s[2] === self ? "self" : "other", text.slice(s[0], s[1]), parent);
-      at = s[1];
-    });
-    if (at < text.length) parent.appendChild(document.createTextNode(text.slice(at)));
-  }
-  function fact(dl, term, value) {
-    h("dt", null, term, dl);
-    h("dd", null, value === "" ? "—" : value, dl);
-  }
-  function showPanel(n) {
-    panel.textContent = "";
-    if (!n) {
-      h("p", "empty", "Click a node, or search an entity, to see its strongest neighbours.", panel);
-      return;
-    }
-    var title = h("h2", null, null, panel);
-    h("span", "dot t-" + n.type, null, title);
-    title.appendChild(document.createTextNode(n.name));
-    var dl = h("dl", null, null, panel);
-    fact(dl, "type", n.type);
-    fact(dl, "Wikidata", n.wikidata);
-    fact(dl, "entity id", n.id);
-    fact(dl, "mentions", n.mentions);
-    fact(dl, "documents", n.documents);
-    fact(dl, "degree", n.degree);
-    fact(dl, "PageRank", n.pagerank.toFixed(4));
-    if (n.aliases.length) fact(dl, "also named", n.aliases.join(", "));
-    h("h3", null, "Strongest neighbours", panel);
-    if (!n.neighbours.length) h("p", "none", "No co-occurrence with another entity.", panel);
-    n.neighbours.forEach(function (m) {
-      var head = h("div", "neighbour-head", null, panel);
-      h("span", "dot t-" + m.type, null, head);
-      if (m.node >= 0) {
-        var b = h("button", null, m.name, head);
-        b.type = "button";
-        b.addEventListener("click", function () { select(m.node); });
-      } else {
-        h("span", null, m.name, head);
-      }
-      h("span", "weight", "weight " + m.weight + " · " + m.documents + " document" + (m.documents === 1 ? "" : "s"),
-        head);
-      if (!m.evidence.length) h("p", "none", "No sentence kept for this pair.", panel);
-      m.evidence.forEach(function (ev) {
-        var q = h("blockquote", "evidence", null, panel);
-        if (ev[1]) h("span", "relation", ev[1], q);
-        marked(data.sentences[ev[0]], ev[3], n.id, q);
-        h("span", "where", ev[2], q);
-      });
-    });
-    panel.scrollTop = 0;
-  }
-  function highlight(i, on) {
-    circles[i].classList.toggle("selected", on);
-    texts[i].classList.toggle("shown", on);
-    incident[i].forEach(function (e) {
-      lines[e].classList.toggle("active", on);
-      circles[edges[e][0] === i ? edges[e][1] : edges[e][0]].classList.toggle("neighbour", on);
-    });
-    nodes[i].neighbours.forEach(function (m) { if (m.node >= 0) texts[m.node].classList.toggle("shown", on); });
-  }
-  function select(i) {
-    if (selected >= 0) highlight(selected, false);
-    selected = (i >= 0 && i < nodes.length) ? i : -1;
-    svg.classList.toggle("selection", selected >= 0);
-    document.body.dataset.selected = selected >= 0 ? nodes[selected].id : "";
-    if (selected < 0) { showPanel(null); return; }
-    highlight(selected, true);
-    nodeLayer.appendChild(circles[selected]);
-    showPanel(nodes[selected]);
-  }
 
-  // ---- search
-  var keys = nodes.map(function (n) { return {name: fold(n.name), aliases: n.aliases.map(fold)}; });
-  function search(query) {
-    var q = fold(query).trim();
-    if (!q) return [];
-    var byName = [], byAlias = [];
-    nodes.forEach(function (n, i) {
-      if (keys[i].name.indexOf(q) >= 0) byName.push({i: i, alias: ""});
-      else {
-        var a = keys[i].aliases.findIndex(function (k) { return k.indexOf(q) >= 0; });
-        if (a >= 0) byAlias.push({i: i, alias: n.aliases[a]});
-      }
-    });
-    function rank(a, b) {
-      var sa = keys[a.i].name.indexOf(q) === 0 ? 0 : 1, sb = keys[b.i].name.indexOf(q) === 0 ? 0 : 1;
-      return sa - sb || nodes[b.i].mentions - nodes[a.i].mentions || a.i - b.i;
-    }
-    return byName.sort(rank).concat(byAlias.sort(rank));
-  }
-  var found = [], active = 0;
-  function showResults() {
-    results.textContent = "";
-    found.slice(0, 10).forEach(function (r, k) {
-      var li = h("li", k === active ? "active" : "", null, results);
-      li.setAttribute("role", "option");
-      h("span", "dot t-" + nodes[r.i].type, null, li);
-      li.appendChild(document.createTextNode(nodes[r.i].name + " "));
-      if (r.alias) h("span", "alias", "(" + r.alias + ")", li);
-      li.addEventListener("mousedown", function (evt) { evt.preventDefault(); choose(r.i); });
-    });
-  }
-  function choose(i) {
-    found = []; showResults();
-    input.value = nodes[i].name;
-    select(i);
-  }
-  input.addEventListener("input", function () { found = search(input.value); active = 0; showResults(); });
-  input.addEventListener("keydown", function (evt) {
-    if (evt.key === "ArrowDown" || evt.key === "ArrowUp") {
-      evt.preventDefault();
-      var shown = Math.min(found.length, 10);
-      if (shown) { active = (active + (evt.key === "ArrowDown" ? 1 : shown - 1)) % shown; showResults(); }
-    } else if (evt.key === "Enter") {
-      if (found.length) choose(found[Math.min(active, found.length - 1)].i);
-    } else if (evt.key === "Escape") {
-      found = []; showResults();
-    }
-  });
-  input.addEventListener("blur", function () { found = []; showResults(); });
-
-  // ---- the top entities table
-  var table = document.getElementById("top");
-  table.tBodies[0].addEventListener("click", function (evt) {
-    var row = evt.target.closest("tr");
-    var i = row ? Number(row.getAttribute("data-node")) : -1;
-    if (i >= 0) { select(i); window.scrollTo(0, 0); }
-  });
-  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
-    th.addEventListener("click", function () {
-      var key = Number(th.getAttribute("data-key")), numeric = th.classList.contains("num");
-      var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
-      var down = th.getAttribute("data-order") !== "down";
-      rows.sort(function (a, b) {
-        var x = a.cells[key].textContent, y = b.cells[key].textContent;
-        var c = numeric ? Number(x) - Number(y) : x.localeCompare(y, "fr");
-        return down === numeric ? -c : c;
-      });
-      th.setAttribute("data-order", down ? "down" : "up");
-      rows.forEach(function (r) { body.appendChild(r); });
-    });
-  });
-
-  // #entity=<id> or #search=<text> in the address selects an entity on load
-  function fromHash() {
-    var hash = decodeURIComponent(location.hash.slice(1));
-    if (hash.indexOf("entity=") === 0) {
-      var id = hash.slice(7);
-      select(nodes.findIndex(function (n) { return n.id === id; }));
-    } else if (hash.indexOf("search=") === 0) {
-      var r = search(hash.slice(7));
-      if (r.length) { input.value = nodes[r[0].i].name; select(r[0].i); }
-    }
-  }
-  window.addEventListener("hashchange", fromHash);
-
-  apply();
-  fromHash();
-  window.pressgraph = {data: data, nodes: nodes, edges: edges, select: select, search: search};
-  document.body.dataset.nodes = String(nodeLayer.querySelectorAll("circle.node").length);
-  document.body.dataset.edges = String(edgeLayer.querySelectorAll("line.edge").length);
-  document.body.dataset.ready = "true";
-})();
-"""
+@cache
+def _fragment(name: str) -> Template:
+    """A one-line template repeated by the code: the file's final line break is not part of it."""
+    return Template(_asset(name).removesuffix("\n"))

@@ -3,9 +3,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.io import atomic_write, read_articles, write_records
+from pipeline.flow import read_articles
 from pipeline.records import ReadError, Relation
 from pipeline.stages.ingest import decode
+from pipeline.store.outputs import atomic_write, write_records
 
 FRENCH = "L’Otan s’inquiète : « Poutine et Kim Jong-un se sont rencontrés à Pyongyang », déclare-t-il."
 

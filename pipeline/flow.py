@@ -1,0 +1,734 @@
+"""The order of the stages over a corpus, and who runs them.
+
+    ingest ─► clean ─► annotate ─► link ─► relate ─► export
+
+Articles stream through ingest and clean here; each article's result
+(mentions, relations, rows) comes from the per-article cache when nothing it
+depends on changed, else the article joins a batch that an executor
+(`pipeline.executors`: this process, local worker processes or a Dask
+cluster) annotates and links with `work_batch`. Only the small per-article
+results are kept for the corpus-level stages (entity clustering,
+co-occurrence, export), which are skipped when the outputs already match.
+An article that fails in any stage is reported and skipped; the rest of the
+corpus goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from importlib.resources import files
+from pathlib import Path
+from types import ModuleType
+
+import networkx as nx
+import pandas as pd
+import spacy
+from tqdm import tqdm
+
+import pipeline.kb
+import pipeline.records
+import pipeline.stages.export
+import pipeline.stages.extract
+import pipeline.stages.link
+import pipeline.stages.relate
+import pipeline.stages.relations
+import pipeline.store.cache
+import pipeline.store.outputs
+import pipeline.text
+import pipeline.views.report
+from pipeline import __version__
+from pipeline.config import PipelineConfig, with_overrides
+from pipeline.executors import Dask, Executor, Processes, Serial
+from pipeline.kb import KnowledgeBase
+from pipeline.nlp import installed_signature, load_nlp, model_signature
+from pipeline.records import (
+    AnnotatedArticle,
+    Article,
+    ArticleResult,
+    BlockRow,
+    CleanArticle,
+    Cooccurrence,
+    DocumentRow,
+    Entity,
+    Evidence,
+    Fields,
+    Mention,
+    ReadError,
+    Relation,
+    SentenceRow,
+    column_names,
+)
+from pipeline.stages.annotate import annotate
+from pipeline.stages.clean import BoilerplateRules, clean
+from pipeline.stages.export import build_graph, graph_files, output_tables, sorted_evidence
+from pipeline.stages.extract import Linking, article_result
+from pipeline.stages.ingest import DuplicateIndex, detect_language, file_suffix, is_french, parse_inputs, shingles
+from pipeline.stages.link import LinkRules, link_corpus
+from pipeline.stages.relate import cooccurrences, evidence_pairs, mention_frame
+from pipeline.stages.relations import RelationRules
+from pipeline.store import data
+from pipeline.store.cache import Cache, annotation_cache, cache_key, derived_key, encode, result_cache
+from pipeline.store.inputs import find_inputs, read_inputs
+from pipeline.store.lock import OutputLock
+from pipeline.store.outputs import output_files, previous_run, save_text, write_json, write_outputs, write_texts
+from pipeline.views.report import render_report
+
+# The code an article's cached result depends on, beside its annotations:
+# editing one of these modules re-links every article (a README does not).
+_LINKING_CODE: tuple[ModuleType, ...] = (
+    pipeline.stages.link,
+    pipeline.stages.relations,
+    pipeline.stages.extract,
+    pipeline.kb,
+    pipeline.text,
+    pipeline.records,
+    pipeline.store.cache,
+)
+# ... and the code of the corpus-level stages and the files they write.
+_CORPUS_CODE: tuple[ModuleType, ...] = (
+    pipeline.stages.relate,
+    pipeline.stages.export,
+    pipeline.views.report,
+    pipeline.store.outputs,
+)
+
+
+@dataclass
+class RunResult:
+    """What a run did; `summary()` is the line the CLI prints."""
+
+    out_dir: Path
+    articles: int  # articles processed (ok or empty)
+    failed: int  # articles that failed in a stage
+    unreadable: int  # inputs that could not be read
+    mentions: int
+    entities: int
+    edges: int
+    seconds: float
+    cache_hits: int  # articles whose annotations or results came from the cache
+    annotated: int = 0  # articles the model annotated
+    timings: dict[str, float] = field(default_factory=dict)
+    errors: list[ReadError] = field(default_factory=list)
+
+    def summary(self) -> str:
+        problems = f"{self.failed} failed"
+        if self.unreadable:
+            problems += f", {self.unreadable} input{'s' if self.unreadable > 1 else ''} unreadable"
+        return (
+            f"{self.articles} articles ({problems}), {self.mentions} mentions, "
+            f"{self.entities} entities, {self.edges} edges in {self.seconds:.1f} s "
+            f"-> {self.out_dir} (open {self.out_dir / 'report.html'})"
+        )
+
+
+class _Clock:
+    """Seconds spent per stage and counts of work done, for run.json."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.counts: dict[str, int] = {}
+
+    def count(self, what: str, n: int = 1) -> None:
+        self.counts[what] = self.counts.get(what, 0) + n
+
+    def add(self, stage: str, since: float) -> float:
+        now = time.perf_counter()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - since
+        return now
+
+    def merge(self, seconds: dict[str, float]) -> None:
+        """Add another process's seconds per stage to these."""
+        for stage, secs in seconds.items():
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + secs
+
+    def timed(self, stage: str, items: Iterable) -> Iterator:
+        """`items`, the time spent producing each added to `stage`."""
+        it = iter(items)
+        while True:
+            t = time.perf_counter()
+            try:
+                item = next(it)
+            except StopIteration:
+                self.add(stage, t)
+                return
+            self.add(stage, t)
+            yield item
+
+
+# ------------------------------------------------------------ batches of work
+
+
+@dataclass(frozen=True)
+class BatchContext:
+    """What `work_batch` reads beside its batch; sent to each worker once."""
+
+    model: str
+    parse: bool
+    batch_size: int
+    batch_chars: int
+    model_signature: str  # of this process's model: a worker with another one refuses to work
+    linking: Linking
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one article of a batch."""
+
+    result: ArticleResult | None
+    problem: str  # why it failed ("" when it did not)
+    annotation: bytes  # the cache entry of annotations the model made now, else b""
+
+
+# an article and its cached annotations, or None when the model must annotate it
+BatchItem = tuple[CleanArticle, AnnotatedArticle | None]
+
+
+class BatchError(RuntimeError):
+    """The model could not annotate a batch; names its articles."""
+
+    def __init__(self, doc_ids: Iterable[str], cause: BaseException):
+        self.doc_ids = tuple(doc_ids)
+        super().__init__(f"annotating {len(self.doc_ids)} articles ({', '.join(self.doc_ids)}) failed: {cause!r}")
+
+
+def work_batch(context: BatchContext, batch: list[BatchItem]) -> tuple[list[Outcome], dict[str, float]]:
+    """Annotate the articles of `batch` that need the model, then link every one.
+
+    Runs wherever the executor puts it; loads the model at most once per process.
+    Returns an outcome per article, in order, and the seconds spent per stage.
+
+    Raises:
+        BatchError: the model could not be loaded or failed on the batch.
+        RuntimeError: this process's model differs from the one the run's cache keys name.
+    """
+    seconds = {"model": 0.0, "annotate": 0.0, "link": 0.0}
+    todo = [article for article, ann in batch if ann is None]
+    made: dict[int, AnnotatedArticle] = {}
+    if todo:
+        t = time.perf_counter()
+        try:
+            nlp = load_nlp(context.model, parse=context.parse)
+        except (OSError, SystemExit) as err:  # spaCy exits on some missing models
+            raise BatchError((a.doc_id for a in todo), err) from None
+        worker_model = model_signature(nlp)
+        if context.model_signature and worker_model != context.model_signature:
+            raise RuntimeError(
+                f"a worker's model is {worker_model!r} but this run's is {context.model_signature!r}; "
+                "install the same model on every worker"
+            )
+        t = _tick(seconds, "model", t)
+        try:
+            found = annotate(todo, nlp, batch_size=context.batch_size, batch_chars=context.batch_chars)
+            made = {id(article): ann for article, ann in found}
+        except Exception as err:  # noqa: BLE001 - re-raised with the batch's doc_ids
+            raise BatchError((a.doc_id for a in todo), err) from err
+        _tick(seconds, "annotate", t)
+    outcomes = []
+    for article, ann in batch:
+        t = time.perf_counter()
+        new = ann is None
+        ann = made[id(article)] if new else ann
+        try:
+            outcome = Outcome(article_result(article, ann, context.linking), "", encode(ann) if new else b"")
+        except Exception as err:  # noqa: BLE001 - one bad article must not stop the corpus
+            outcome = Outcome(None, f"link failed: {err!r}", encode(ann) if new else b"")
+        outcomes.append(outcome)
+        _tick(seconds, "link", t)
+    return outcomes, seconds
+
+
+def _tick(seconds: dict[str, float], stage: str, since: float) -> float:
+    now = time.perf_counter()
+    seconds[stage] += now - since
+    return now
+
+
+def batches(items: Iterable[BatchItem], *, blocks: int, chars: int, articles: int = 0) -> Iterator[list[BatchItem]]:
+    """Items in lists of about `blocks` blocks or `chars` characters (and at most `articles` articles, if > 0)."""
+    batch: list[BatchItem] = []
+    size = length = 0
+    for item in items:
+        batch.append(item)
+        size += len(item[0].blocks)
+        length += sum(len(b.text) for b in item[0].blocks)
+        if size >= blocks or length >= chars or len(batch) == articles:
+            yield batch
+            batch, size, length = [], 0, 0
+    if batch:
+        yield batch
+
+
+def make_executor(config: PipelineConfig) -> Executor:
+    """The executor `annotate.executor` and `annotate.workers` name."""
+    a = config.annotate
+    if a.executor == "dask":
+        return Dask(a.scheduler, a.workers)
+    if a.workers > 1:
+        # the model is loaded here before the processes fork, so they share it
+        def prepare(batch: list[BatchItem]) -> None:
+            if any(ann is None for _, ann in batch):
+                load_nlp(a.model, parse=a.parse)
+
+        return Processes(a.workers, prepare=prepare)
+    return Serial()
+
+
+# ------------------------------------------------------------------ the run
+
+
+@dataclass
+class _Resources:
+    """Everything loaded once per run: rules, knowledge base, cache keys, caches."""
+
+    boilerplate: BoilerplateRules
+    linking: Linking
+    signature: str  # of the model and annotate settings: the annotation cache key
+    result_signature: str  # of what linking reads: KB tables, rule files, settings, code
+    annotations: Cache | None
+    results: Cache | None
+
+    @classmethod
+    def load(cls, config: PipelineConfig, *, force: bool, today: str) -> _Resources:
+        a, link = config.annotate, config.link
+        folders = data.kb_folders(link.kb_dir, link.extra_kb_dirs)
+        kb = KnowledgeBase.from_tables(data.read_kb_folders(folders))
+        link_rules = data.read_toml(link.rules_file, "link_rules.toml")
+        relation_rules = data.read_toml(config.relate.rules_file, "relations.toml")
+        boilerplate = data.read_toml(config.clean.rules_file, "boilerplate.toml")
+        settings = {"relations": config.relate.relations, "parse": a.parse, "pressgraph": __version__}
+        read_files = [folder / f"{name}.csv" for folder in folders for name in data.KB_TABLES]
+        read_files += [
+            _rules_path(link.rules_file, "link_rules.toml"),
+            _rules_path(config.relate.rules_file, "relations.toml"),
+        ]
+        return cls(
+            boilerplate=BoilerplateRules.from_dict(boilerplate),
+            linking=Linking(
+                kb=kb,
+                link_rules=LinkRules.from_dict(link_rules),
+                relation_rules=RelationRules.from_dict(relation_rules),
+                relations=config.relate.relations and a.parse,
+                today=today,
+            ),
+            signature=f"{installed_signature(a.model, parse=a.parse)}|{json.dumps({'parse': a.parse})}",
+            result_signature=_signature(read_files, _LINKING_CODE, settings),
+            annotations=annotation_cache(a.cache_dir, read=not force) if a.use_cache else None,
+            results=result_cache(a.cache_dir, read=not force) if a.use_cache else None,
+        )
+
+    def result_key(self, article: CleanArticle) -> str:
+        """Cache key of an article's result: its annotation key, metadata, and what linking reads."""
+        a = article.article
+        raw = hashlib.sha256(a.raw_text.encode("utf-8", "surrogatepass")).hexdigest()
+        meta = f"{a.source}\0{a.title}\0{a.date}\0{a.url}\0{'' if a.date else self.linking.today}\0{raw}"
+        return derived_key(cache_key(article, self.signature), f"{self.result_signature}\0{meta}")
+
+
+def _rules_path(path: Path | None, default: str):
+    return data.packaged(default) if path is None else Path(path)
+
+
+def _signature(paths: Iterable, modules: Iterable[ModuleType], settings: dict, *, extra: Iterable = ()) -> str:
+    """Hash of the bytes of the files in `paths` that exist, of the modules' source, and of `settings`."""
+    h = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
+    sources = [Path(m.__file__) for m in modules]
+    for name, content in data.data_bytes([*paths, *sources, *extra]):
+        h.update(f"\0{name}\0".encode("utf-8", "surrogateescape"))
+        h.update(content)
+    return h.hexdigest()
+
+
+@dataclass
+class _Corpus:
+    """Per-article results kept for the corpus-level stages."""
+
+    documents: dict[str, DocumentRow] = field(default_factory=dict)
+    blocks: list[BlockRow] = field(default_factory=list)
+    mentions: list[list[Mention]] = field(default_factory=list)
+    sentences: list[SentenceRow] = field(default_factory=list)
+    # text of the sentences naming two or more entities: the evidence
+    sentence_text: dict[tuple[str, int], str] = field(default_factory=dict)
+    relations: list[Relation] = field(default_factory=list)
+    errors: list[ReadError] = field(default_factory=list)
+    unreadable: int = 0  # errors of inputs, not of articles
+    duplicate_of: dict[str, str] = field(default_factory=dict)
+    keys: list[str] = field(default_factory=list)  # result cache keys of the articles read
+
+    def fingerprint(self, res: _Resources, config: PipelineConfig) -> str:
+        """Hash of everything the corpus-level stages and export read: equal
+        fingerprints give byte-identical outputs."""
+        templates = sorted(files("pipeline.views").joinpath("templates").iterdir(), key=lambda p: p.name)
+        h = hashlib.sha256(_signature((), _CORPUS_CODE, {"config": config.as_dict()}, extra=templates).encode())
+        h.update(res.result_signature.encode())
+        for key in sorted(self.keys):
+            h.update(key.encode())
+        for row in sorted(map(repr, [*self.documents.values(), *self.errors])):
+            h.update(row.encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+    def add(self, result: ArticleResult) -> None:
+        doc_id = result.document.doc_id
+        self.mentions.append(list(result.mentions))
+        self.relations += result.relations
+        self.sentences += result.sentences
+        self.sentence_text.update(((doc_id, sid), text) for sid, text in result.evidence)
+        self.documents[doc_id] = replace(result.document, duplicate_of=self.duplicate_of.get(doc_id, ""))
+        self.blocks += result.blocks
+
+    def skip(self, article: Article, status: str, *, duplicate_of: str = "") -> None:
+        """An article left out on purpose (not French, a copy)."""
+        if status != "duplicate":
+            print(
+                f"pressgraph: skipped {article.source} ({article.doc_id}): {status.removeprefix('skipped: ')}",
+                file=sys.stderr,
+            )
+        a = article
+        self.documents[a.doc_id] = DocumentRow(
+            a.doc_id, a.source, a.title, a.date, a.url, len(a.raw_text), 0, 0, status, duplicate_of
+        )
+
+    def fail(self, source: str, problem: str, article: Article | None = None) -> None:
+        """An input or article that could not be processed: errors.csv, stderr, documents.csv."""
+        self.errors.append(ReadError(source, problem))
+        self.unreadable += article is None
+        print(f"pressgraph: skipped {source}: {problem}", file=sys.stderr)
+        doc_id = article.doc_id if article else Path(source).name
+        key = doc_id if article else f"{source}#{len(self.errors)}"
+        self.documents[key] = DocumentRow(
+            doc_id, source, "", "", "", len(article.raw_text) if article else 0, 0, 0, f"error: {problem}", ""
+        )
+
+
+def read_articles(
+    paths: Iterable[str | Path], extensions: Iterable[str], *, max_bytes: int = 50_000_000, fields: Fields | None = None
+) -> Iterator[Article | ReadError]:
+    """Every article of the input files and folders `paths`; what cannot be read becomes ReadErrors."""
+    return parse_inputs(read_inputs(paths, extensions, max_bytes=max_bytes), fields=fields, max_unpacked=max_bytes)
+
+
+def run(
+    inputs: Iterable[str | Path],
+    config: PipelineConfig,
+    *,
+    progress: bool = False,
+    force: bool = False,
+) -> RunResult:
+    """Run every stage over `inputs` (files or folders) and write `config.output.out_dir`.
+
+    Args:
+        progress: show a progress bar on stderr while articles are processed.
+        force: ignore the caches (they are rewritten).
+
+    Raises:
+        RuntimeError: another run is writing the same output folder, or the model failed.
+    """
+    with OutputLock(config.output.out_dir):
+        return _run(list(map(Path, inputs)), config, progress=progress, force=force)
+
+
+def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: bool) -> RunResult:
+    started = time.perf_counter()
+    clock = _Clock()
+    res = _Resources.load(config, force=force, today=date.today().isoformat())
+    clock.add("load", started)
+    corpus = _Corpus()
+    duplicates = DuplicateIndex(config.input.duplicate_threshold)
+    out_dir = config.output.out_dir
+
+    def articles() -> Iterator[Article]:
+        i = config.input
+        for item in read_articles(inputs, i.extensions, max_bytes=i.max_bytes, fields=i.fields):
+            if isinstance(item, ReadError):
+                corpus.fail(item.source, item.problem)
+            elif i.french_only and not is_french(item.raw_text):
+                language, confidence = detect_language(item.raw_text)
+                corpus.skip(item, f"skipped: not French ({language}, {confidence:.2f})")
+            else:
+                yield item
+
+    def cleaned() -> Iterator[CleanArticle]:
+        for article in clock.timed("ingest", articles()):
+            t = time.perf_counter()
+            try:
+                result = clean(article, res.boilerplate, max_block_chars=config.clean.max_block_chars)
+                original = duplicates.add(article.doc_id, shingles(" ".join(b.text for b in result.blocks)))
+            except Exception as err:  # noqa: BLE001 - one bad article must not stop the corpus
+                corpus.fail(article.source, f"clean failed: {err!r}", article)
+                original = result = None
+            clock.add("clean", t)
+            if original:
+                corpus.duplicate_of[article.doc_id] = original
+                if not config.input.keep_duplicates:
+                    corpus.skip(article, "duplicate", duplicate_of=original)
+                    continue
+            if result is not None:
+                yield result
+
+    total = sum(1 for p in find_inputs(inputs, config.input.extensions) if isinstance(p, Path))
+    with tqdm(total=total, unit="article", desc="articles", file=sys.stderr, disable=not progress, leave=False) as bar:
+        _article_results(cleaned(), res, config, clock, corpus, bar)
+    clock.seconds["articles"] = time.perf_counter() - started
+
+    fingerprint = corpus.fingerprint(res, config)
+    previous = previous_run(out_dir)
+    if previous and previous.get("fingerprint") == fingerprint and previous.get("outputs") == output_files(out_dir):
+        counts = previous["counts"]  # same articles, settings and code as the outputs already there
+        clock.seconds["export"] = 0.0
+    else:
+        counts = _corpus_stages(corpus, res, config, clock)
+    result = RunResult(
+        out_dir=out_dir,
+        articles=sum(d.status in ("ok", "empty") for d in corpus.documents.values()),
+        failed=len(corpus.errors) - corpus.unreadable,
+        unreadable=corpus.unreadable,
+        mentions=counts["mentions"],
+        entities=counts["entities"],
+        edges=counts["edges"],
+        seconds=time.perf_counter() - started,
+        cache_hits=sum(c.hits for c in (res.annotations, res.results) if c),
+        annotated=clock.counts.get("annotated", 0),
+        timings={k: round(v, 3) for k, v in clock.seconds.items()},
+        errors=corpus.errors,
+    )
+    info = _run_info(inputs, config, res, corpus, result)
+    write_json(out_dir / "run.json", info | {"fingerprint": fingerprint, "outputs": output_files(out_dir)})
+    return result
+
+
+def _article_results(
+    articles: Iterable[CleanArticle], res: _Resources, config: PipelineConfig, clock: _Clock, corpus: _Corpus, bar
+) -> None:
+    """Add every article's result to `corpus`: from the cache, or annotated and linked by the executor."""
+    a = config.annotate
+    sent: deque[list[tuple[Article, str, str]]] = deque()  # per batch: article, annotation key, result key
+
+    def items() -> Iterator[BatchItem]:
+        for article in articles:
+            try:
+                _save_text(article.article, config.output.out_dir)
+            except OSError as err:
+                corpus.fail(article.article.source, f"cannot save its text: {err!r}", article.article)
+                bar.update(1)
+                continue
+            key = res.result_key(article)
+            corpus.keys.append(key)
+            hit = res.results.get(key) if res.results else None
+            if hit is not None:
+                corpus.add(hit)
+                bar.update(1)
+                continue
+            annotation_key = cache_key(article, res.signature)
+            if not article.blocks:
+                ann = AnnotatedArticle(article.doc_id, (), (), ())
+            else:
+                ann = res.annotations.get(annotation_key) if res.annotations else None
+            keys.append((article.article, annotation_key, key))
+            yield article, ann
+
+    keys: list[tuple[Article, str, str]] = []  # of the items not yet in a batch
+
+    def batched() -> Iterator[list[BatchItem]]:
+        nonlocal keys
+        limit = a.partition_size if a.executor == "dask" else 0
+        for batch in batches(items(), blocks=a.batch_size, chars=a.batch_chars, articles=limit):
+            sent.append(keys[: len(batch)])
+            keys = keys[len(batch) :]
+            yield batch
+
+    context = BatchContext(a.model, a.parse, a.batch_size, a.batch_chars, res.signature.split("|", 1)[0], res.linking)
+    executor = make_executor(config)
+    try:
+        for outcomes, seconds in executor.map(work_batch, context, batched()):
+            clock.merge(seconds)
+            for (article, annotation_key, key), outcome in zip(sent.popleft(), outcomes, strict=True):
+                if outcome.annotation:
+                    clock.count("annotated")
+                    if res.annotations:
+                        res.annotations.put_bytes(annotation_key, outcome.annotation)
+                if outcome.result is None:
+                    corpus.fail(article.source, outcome.problem, article)
+                else:
+                    if res.results:
+                        res.results.put(key, outcome.result)
+                    corpus.add(outcome.result)
+                bar.update(1)
+    finally:
+        executor.close()
+
+
+def _save_text(article: Article, out_dir: Path) -> None:
+    """Offsets index the text pressgraph read; for HTML, JSON Lines and CSV
+    inputs (or compressed ones) that text is not the file, so it is saved as
+    `texts/<doc_id>.txt` in the output folder."""
+    if file_suffix(Path(article.source).name) not in (".txt", ".md"):
+        save_text(out_dir, article.doc_id, article.raw_text)
+
+
+def _corpus_stages(corpus: _Corpus, res: _Resources, config: PipelineConfig, clock: _Clock) -> dict:
+    """Entity clustering, co-occurrence and export; returns the row counts."""
+    t = time.perf_counter()
+    kb = res.linking.kb
+    mentions, entities, renamed = link_corpus(corpus.mentions, kb)
+    t = clock.add("link", t)
+    relations = [
+        replace(r, subject=renamed.get(r.subject, r.subject), object=renamed.get(r.object, r.object))
+        for r in corpus.relations
+    ]
+    edges, evidence = _relate(mentions, corpus, kb, config)
+    evidence += _relation_evidence(relations, corpus)
+    t = clock.add("relate", t)
+    export_outputs(
+        config.output.out_dir,
+        documents=list(corpus.documents.values()),
+        blocks=corpus.blocks,
+        mentions=mentions,
+        entities=entities,
+        edges=edges,
+        relations=relations,
+        evidence=evidence,
+        errors=corpus.errors,
+        sentences=corpus.sentences,
+        backbone_alpha=config.relate.backbone_alpha,
+        raw_csv=config.output.raw_csv,
+    )
+    clock.add("export", t)
+    return {"mentions": len(mentions), "entities": len(entities), "edges": len(edges)}
+
+
+def export_outputs(
+    out_dir: Path,
+    *,
+    documents: Sequence[DocumentRow],
+    blocks: Sequence[BlockRow],
+    mentions: Sequence[Mention],
+    entities: Sequence[Entity],
+    edges: Sequence[Cooccurrence],
+    relations: Sequence[Relation],
+    evidence: Sequence[Evidence] = (),
+    errors: Sequence[ReadError] = (),
+    sentences: Sequence[SentenceRow] = (),
+    backbone_alpha: float = 1.0,
+    raw_csv: bool = False,
+) -> dict[str, int]:
+    """The export stage and the report over the corpus tables, written to `out_dir`; returns rows per table.
+
+    Args:
+        raw_csv: keep text cells as they are (by default cells starting with
+            =, +, - or @ get a leading apostrophe so spreadsheets do not run them).
+    """
+    evidence = sorted_evidence(evidence)
+    tables = output_tables(
+        documents=documents,
+        blocks=blocks,
+        mentions=mentions,
+        entities=entities,
+        edges=edges,
+        relations=relations,
+        evidence=evidence,
+        errors=errors,
+        sentences=sentences,
+    )
+    graph = build_graph(entities, edges, backbone_alpha=backbone_alpha)
+    html = render_report(graph, entities, evidence, title=f"pressgraph — {Path(out_dir).name}", mentions=mentions)
+    files = graph_files(graph) | {"report.html": html.encode("utf-8")}
+    return write_outputs(Path(out_dir), tables, files, raw_csv=raw_csv)
+
+
+def _relate(
+    mentions: list[Mention], corpus: _Corpus, kb: KnowledgeBase, config: PipelineConfig
+) -> tuple[list[Cooccurrence], list[Evidence]]:
+    rel = config.relate
+    frame = mention_frame(
+        mentions, fold_metonyms=rel.fold_metonyms, capitals=kb.capitals if rel.fold_capitals else None
+    )
+    sentences = pd.DataFrame(corpus.sentences, columns=column_names(SentenceRow))
+    edges = cooccurrences(
+        frame,
+        sentences,
+        window=rel.window,
+        k=rel.window_sentences,
+        min_weight=rel.min_weight,
+        dates={d.doc_id: d.date for d in corpus.documents.values()},
+    )
+    return edges, _edge_evidence(frame, edges, sentences, corpus.sentence_text)
+
+
+def _edge_evidence(
+    frame: pd.DataFrame, edges: list[Cooccurrence], sentences: pd.DataFrame, texts: dict[tuple[str, int], str]
+) -> list[Evidence]:
+    """Every sentence naming both ends of a kept edge."""
+    pairs = evidence_pairs(frame)
+    kept = pd.DataFrame([(e.source, e.target) for e in edges], columns=["source", "target"])
+    pairs = pairs.merge(kept, on=["source", "target"]).merge(sentences, on=["doc_id", "sentence_id"])
+    pairs = pairs.sort_values(["source", "target", "doc_id", "sentence_id"])
+    return [
+        Evidence(
+            "edge",
+            r.source,
+            r.target,
+            "",
+            r.doc_id,
+            int(r.sentence_id),
+            int(r.start),
+            int(r.end),
+            texts.get((r.doc_id, r.sentence_id), ""),
+        )
+        for r in pairs.itertuples(index=False)
+    ]
+
+
+def _relation_evidence(relations: list[Relation], corpus: _Corpus) -> list[Evidence]:
+    where = {(s.doc_id, s.sentence_id): s for s in corpus.sentences}
+    out = []
+    for r in relations:
+        s = where[r.doc_id, r.sentence_id]
+        out.append(
+            Evidence("relation", r.subject, r.object, r.relation, r.doc_id, r.sentence_id, s.start, s.end, r.evidence)
+        )
+    return out
+
+
+def _run_info(inputs: list[Path], config: PipelineConfig, res: _Resources, corpus: _Corpus, result: RunResult) -> dict:
+    return {
+        "pressgraph": __version__,
+        "python": platform.python_version(),
+        "spacy": spacy.__version__,
+        "model": res.signature.split("|", 1)[0],
+        "pandas": pd.__version__,
+        "networkx": nx.__version__,
+        "inputs": [str(p) for p in inputs],
+        "config": config.as_dict(),
+        "counts": {
+            "articles": result.articles,
+            "failed": result.failed,
+            "unreadable": result.unreadable,
+            "sentences": len(corpus.sentences),
+            "mentions": result.mentions,
+            "entities": result.entities,
+            "edges": result.edges,
+            "cache_hits": result.cache_hits,
+            "annotated": result.annotated,
+        },
+        "timings": result.timings,
+        "seconds": round(result.seconds, 3),
+        "errors": [{"source": e.source, "problem": e.problem} for e in corpus.errors],
+    }
+
+
+# ------------------------------------------------------------- evaluation
+
+
+def run_on_gold(gold: list[dict], config: PipelineConfig, out_dir: Path, *, progress: bool, force: bool) -> RunResult:
+    """Run the pipeline on the texts of gold records (one `<id>.txt` each, so doc_ids are the gold ids)."""
+    with tempfile.TemporaryDirectory(prefix="pressgraph-gold-") as tmp:
+        texts = write_texts(Path(tmp) / "texts", {record["id"]: record["text"] for record in gold})
+        return run([texts], with_overrides(config, output={"out_dir": out_dir}), progress=progress, force=force)
