@@ -116,6 +116,7 @@ class RunResult:
     seconds: float
     cache_hits: int  # articles whose annotations or results came from the cache
     annotated: int = 0  # articles the model annotated
+    linked: int = 0  # articles linked (not found in the article-result cache)
     timings: dict[str, float] = field(default_factory=dict)
     errors: list[ReadError] = field(default_factory=list)
 
@@ -496,6 +497,7 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
         seconds=time.perf_counter() - started,
         cache_hits=sum(c.hits for c in (res.annotations, res.results) if c),
         annotated=clock.counts.get("annotated", 0),
+        linked=clock.counts.get("linked", 0),
         timings={k: round(v, 3) for k, v in clock.seconds.items()},
         errors=corpus.errors,
     )
@@ -550,6 +552,7 @@ def _article_results(
         for outcomes, seconds in executor.map(work_batch, context, batched()):
             clock.merge(seconds)
             for (article, annotation_key, key), outcome in zip(sent.popleft(), outcomes, strict=True):
+                clock.count("linked")
                 if outcome.annotation:
                     clock.count("annotated")
                     if res.annotations:
@@ -717,6 +720,7 @@ def _run_info(inputs: list[Path], config: PipelineConfig, res: _Resources, corpu
             "edges": result.edges,
             "cache_hits": result.cache_hits,
             "annotated": result.annotated,
+            "linked": result.linked,
         },
         "timings": result.timings,
         "seconds": round(result.seconds, 3),

@@ -145,7 +145,11 @@ def _one(bad_run, doc_id: str) -> dict[str, str]:
 
 def test_run_over_the_bad_corpus_succeeds_with_a_summary(bad_run):
     assert bad_run.proc.returncode == 0, bad_run.proc.stderr
-    assert "articles (" in bad_run.proc.stdout and "failed)" in bad_run.proc.stdout
+    # inputs that could not be read are counted apart from articles that failed, and the report is named
+    [summary] = bad_run.proc.stdout.splitlines()
+    errors = (bad_run.out / "errors.csv").read_text(encoding="utf-8").splitlines()[1:]
+    assert f"articles (0 failed, {len(errors)} inputs unreadable)" in summary, summary
+    assert summary.endswith(f"-> {bad_run.out} (open {bad_run.out / 'report.html'})"), summary
     for name in ("documents.csv", "errors.csv", "mentions.csv", "graph.graphml", "graph.gexf", "run.json"):
         assert (bad_run.out / name).is_file(), name
 

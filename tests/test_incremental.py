@@ -76,8 +76,9 @@ def test_outputs_already_up_to_date_are_left_alone_and_a_missing_one_is_rewritte
 
 def test_the_cache_lives_where_the_config_says(cold):
     cache = cold[0] / "cache"
-    assert len(list((cache / "annotations").rglob("*.pkl"))) == 5
-    assert len(list((cache / "articles").rglob("*.pkl"))) == 5
+    assert len(list((cache / "annotations").rglob("*.msgpack"))) == 5
+    assert len(list((cache / "articles").rglob("*.msgpack"))) == 5
+    assert not list(cache.rglob("*.pkl"))  # no pickle: a planted entry could run code
 
 
 def _extra_kb(folder: Path) -> Path:
@@ -102,6 +103,28 @@ def test_a_knowledge_base_change_relinks_without_the_model_and_matches_a_cold_ru
     fresh = _run(tmp_path / "fresh", tmp_path / "fresh-cache", link__extra_kb_dirs=[kb])
     assert fresh.annotated == 5
     assert _outputs(tmp_path / "warm") == _outputs(tmp_path / "fresh")
+
+
+def test_a_readme_edit_relinks_nothing_and_a_table_edit_relinks_without_the_model(cold, tmp_path):
+    """The linking key holds the KB tables and rule files, not the READMEs, sources or build script beside them."""
+    from pipeline.store import data
+
+    kb = tmp_path / "kb"
+    for name in (*data.KB_TABLES, "README"):
+        suffix = ".md" if name == "README" else ".csv"
+        (kb / f"{name}{suffix}").parent.mkdir(exist_ok=True)
+        (kb / f"{name}{suffix}").write_bytes(data.packaged_kb().joinpath(f"{name}{suffix}").read_bytes())
+    cache = _warm_cache(cold, tmp_path)
+    first = _run(tmp_path / "first", cache, link__kb_dir=kb)  # the same tables at another path
+    assert (first.annotated, first.linked) == (0, 0)
+    (kb / "README.md").write_text("edited\n", encoding="utf-8")
+    (kb / "notes.txt").write_text("not a table\n", encoding="utf-8")
+    readme = _run(tmp_path / "readme", cache, link__kb_dir=kb)
+    assert (readme.annotated, readme.linked) == (0, 0)
+    with open(kb / "aliases.csv", "a", encoding="utf-8") as f:
+        f.write("Vova,Q7747,ner\n")
+    table = _run(tmp_path / "table", cache, link__kb_dir=kb)
+    assert (table.annotated, table.linked) == (0, 5)
 
 
 def test_a_linking_rules_change_relinks_without_the_model_and_matches_a_cold_run(cold, tmp_path):

@@ -415,17 +415,19 @@ class Cache:
     def _load(self, path: Path) -> Any:
         # O_NONBLOCK: a named pipe planted at an entry's path must not hang the run
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with open(fd, "rb", buffering=0) as f:
+        try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 raise CacheEntryError("not a regular file")
-            length, digest = _read_header(f.read(HEADER_SIZE))
+            length, digest = _read_header(os.read(fd, HEADER_SIZE))
             # checked before reading, so an absurd declared length never allocates
             if info.st_size - HEADER_SIZE != length:
                 raise CacheEntryError(
                     f"header declares {length} payload bytes, the file holds {info.st_size - HEADER_SIZE}"
                 )
-            payload = f.read(length)
+            payload = os.read(fd, length)
+        finally:
+            os.close(fd)
         if len(payload) != length:
             raise CacheEntryError(f"header declares {length} payload bytes, {len(payload)} could be read")
         return _decode_payload(payload, digest, self.kind)
