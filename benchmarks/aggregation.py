@@ -31,7 +31,7 @@ from pipeline.stages.relate import WINDOWS, cooccurrences  # noqa: E402
 def synthetic_corpus(
     articles: int, *, mentions: int, vocabulary: int, sentences: int, zipf: float, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
-    """(mentions, sentences, dates) tables shaped like the runner's."""
+    """(mentions, sentences, dates) tables shaped like the flow's."""
     rng = np.random.default_rng(seed)
     doc_ids = np.array([f"d{i:07d}" for i in range(articles)], dtype=object)
     ranks = np.arange(1, vocabulary + 1)

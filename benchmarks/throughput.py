@@ -30,12 +30,13 @@ sys.path.insert(0, str(PROJECT))  # run from a checkout without installing
 
 import spacy  # noqa: E402
 
-from pipeline import io, load_config, run  # noqa: E402
+from pipeline import load_config, run  # noqa: E402
 from pipeline.config import PipelineConfig  # noqa: E402
+from pipeline.flow import RunResult, read_articles  # noqa: E402
 from pipeline.nlp import load_nlp, needed_components  # noqa: E402
 from pipeline.records import ReadError  # noqa: E402
-from pipeline.runner import RunResult  # noqa: E402
-from pipeline.stages.clean import clean  # noqa: E402
+from pipeline.stages.clean import BoilerplateRules, clean  # noqa: E402
+from pipeline.store import data  # noqa: E402
 
 # Settings every run here shares: all copies annotated, no language filter.
 SAME_WORK = {"input.keep_duplicates": True, "input.french_only": False}
@@ -104,10 +105,10 @@ def machine() -> str:
 
 def plain_spacy(folder: Path, config: PipelineConfig) -> tuple[int, int, float]:
     """(tokens, sentences, seconds) of nlp.pipe alone over the pipeline's cleaned blocks."""
-    rules = io.read_boilerplate_rules(config.clean.rules_file)
+    rules = BoilerplateRules.from_dict(data.read_toml(config.clean.rules_file, "boilerplate.toml"))
     blocks = [
         block.text
-        for article in io.read_articles([folder], config.input.extensions)
+        for article in read_articles([folder], config.input.extensions)
         if not isinstance(article, ReadError)
         for block in clean(article, rules, max_block_chars=config.clean.max_block_chars).blocks
     ]

@@ -138,7 +138,8 @@ def _run(args, config: PipelineConfig) -> int:
     if result.articles == 0:
         return _fail("no article could be read", 1)
     if args.strict and result.failed + result.unreadable:
-        return _fail(f"{result.failed + result.unreadable} article(s) or input(s) failed (--strict); see errors.csv", 1)
+        problems = f"{result.failed} article(s) failed, {result.unreadable} input(s) unreadable"
+        return _fail(f"{problems} (--strict); see errors.csv", 1)
     return 0
 
 

@@ -307,7 +307,8 @@ def test_strict_exits_1_when_an_article_failed(tmp_path, capsys):
     assert cli_main(args) == 0
     capsys.readouterr()
     assert cli_main([*args, "--strict"]) == 1
-    assert capsys.readouterr().err.splitlines()[-1] == "pressgraph: 1 article(s) failed (--strict); see errors.csv"
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last == "pressgraph: 0 article(s) failed, 1 input(s) unreadable (--strict); see errors.csv"
 
 
 def test_missing_input_among_good_ones_exits_2_naming_it(tmp_path):

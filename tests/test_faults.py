@@ -61,7 +61,7 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 def _cache_entries(cache: Path) -> int:
     """Articles whose annotations are cached."""
-    return len(list((cache / "annotations").rglob("*.pkl"))) if cache.exists() else 0
+    return len(list((cache / "annotations").rglob("*.msgpack"))) if cache.exists() else 0
 
 
 SMALL_OUTPUTS = {
