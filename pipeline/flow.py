@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib.resources import files
@@ -57,8 +57,8 @@ from pipeline.records import (
     BlockRow,
     CleanArticle,
     Cooccurrence,
+    CorpusTables,
     DocumentRow,
-    Entity,
     Evidence,
     Fields,
     Mention,
@@ -589,17 +589,20 @@ def _corpus_stages(corpus: _Corpus, res: _Resources, config: PipelineConfig, clo
     edges, evidence = _relate(mentions, corpus, kb, config)
     evidence += _relation_evidence(relations, corpus)
     t = clock.add("relate", t)
-    export_outputs(
-        config.output.out_dir,
+    tables = CorpusTables(
         documents=list(corpus.documents.values()),
         blocks=corpus.blocks,
+        sentences=corpus.sentences,
         mentions=mentions,
         entities=entities,
         edges=edges,
         relations=relations,
         evidence=evidence,
         errors=corpus.errors,
-        sentences=corpus.sentences,
+    )
+    export_outputs(
+        config.output.out_dir,
+        tables,
         backbone_alpha=config.relate.backbone_alpha,
         raw_csv=config.output.raw_csv,
     )
@@ -608,19 +611,7 @@ def _corpus_stages(corpus: _Corpus, res: _Resources, config: PipelineConfig, clo
 
 
 def export_outputs(
-    out_dir: Path,
-    *,
-    documents: Sequence[DocumentRow],
-    blocks: Sequence[BlockRow],
-    mentions: Sequence[Mention],
-    entities: Sequence[Entity],
-    edges: Sequence[Cooccurrence],
-    relations: Sequence[Relation],
-    evidence: Sequence[Evidence] = (),
-    errors: Sequence[ReadError] = (),
-    sentences: Sequence[SentenceRow] = (),
-    backbone_alpha: float = 1.0,
-    raw_csv: bool = False,
+    out_dir: Path, tables: CorpusTables, *, backbone_alpha: float = 1.0, raw_csv: bool = False
 ) -> dict[str, int]:
     """The export stage and the report over the corpus tables, written to `out_dir`; returns rows per table.
 
@@ -628,22 +619,12 @@ def export_outputs(
         raw_csv: keep text cells as they are (by default cells starting with
             =, +, - or @ get a leading apostrophe so spreadsheets do not run them).
     """
-    evidence = sorted_evidence(evidence)
-    tables = output_tables(
-        documents=documents,
-        blocks=blocks,
-        mentions=mentions,
-        entities=entities,
-        edges=edges,
-        relations=relations,
-        evidence=evidence,
-        errors=errors,
-        sentences=sentences,
-    )
-    graph = build_graph(entities, edges, backbone_alpha=backbone_alpha)
-    html = render_report(graph, entities, evidence, title=f"pressgraph — {Path(out_dir).name}", mentions=mentions)
+    tables = replace(tables, evidence=sorted_evidence(tables.evidence))
+    graph = build_graph(tables.entities, tables.edges, backbone_alpha=backbone_alpha)
+    title = f"pressgraph — {Path(out_dir).name}"
+    html = render_report(graph, tables.entities, tables.evidence, title=title, mentions=tables.mentions)
     files = graph_files(graph) | {"report.html": html.encode("utf-8")}
-    return write_outputs(Path(out_dir), tables, files, raw_csv=raw_csv)
+    return write_outputs(Path(out_dir), output_tables(tables), files, raw_csv=raw_csv)
 
 
 def _relate(

@@ -13,6 +13,7 @@ into `Article.raw_text`, the text of the input document as read.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import NamedTuple
 
@@ -285,6 +286,21 @@ class ArticleResult:
     mentions: tuple[Mention, ...]
     relations: tuple[Relation, ...]
     evidence: tuple[tuple[int, str], ...]  # (sentence_id, text)
+
+
+@dataclass(frozen=True)
+class CorpusTables:
+    """The rows of every table of a run, as the corpus-level stages leave them."""
+
+    documents: Sequence[DocumentRow] = ()
+    blocks: Sequence[BlockRow] = ()
+    sentences: Sequence[SentenceRow] = ()
+    mentions: Sequence[Mention] = ()
+    entities: Sequence[Entity] = ()
+    edges: Sequence[Cooccurrence] = ()
+    relations: Sequence[Relation] = ()
+    evidence: Sequence[Evidence] = ()
+    errors: Sequence[ReadError] = ()
 
 
 def column_names(record_type: type) -> list[str]:

@@ -4,7 +4,7 @@ import networkx as nx
 import pytest
 
 from pipeline.flow import export_outputs
-from pipeline.records import Cooccurrence, Entity
+from pipeline.records import Cooccurrence, CorpusTables, Entity
 from pipeline.stages.export import betweenness_centrality, build_graph
 
 ENTITIES = [
@@ -91,7 +91,7 @@ def test_dated_edges_make_a_dynamic_graph():
 
 
 def test_graphml_and_gexf_read_back_the_same(tmp_path):
-    export_outputs(tmp_path, documents=[], blocks=[], mentions=[], entities=ENTITIES, edges=EDGES, relations=[])
+    export_outputs(tmp_path, CorpusTables(entities=ENTITIES, edges=EDGES))
     expected = {(frozenset((e.source, e.target)), e.weight) for e in EDGES}
     for name, reader in (("graph.graphml", nx.read_graphml), ("graph.gexf", nx.read_gexf)):
         g = reader(tmp_path / name)
@@ -101,7 +101,7 @@ def test_graphml_and_gexf_read_back_the_same(tmp_path):
 
 def test_graphml_reads_back_with_igraph_too(tmp_path):
     igraph = pytest.importorskip("igraph", reason="igraph is a dev dependency")
-    export_outputs(tmp_path, documents=[], blocks=[], mentions=[], entities=ENTITIES, edges=EDGES, relations=[])
+    export_outputs(tmp_path, CorpusTables(entities=ENTITIES, edges=EDGES))
     g = igraph.Graph.Read_GraphML(str(tmp_path / "graph.graphml"))
     ids = g.vs["id"]
     assert set(ids) == {e.entity_id for e in ENTITIES}

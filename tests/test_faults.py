@@ -19,7 +19,7 @@ import pytest
 
 from pipeline import load_config, run
 from pipeline.flow import export_outputs
-from pipeline.records import Cooccurrence, DocumentRow, Entity
+from pipeline.records import Cooccurrence, CorpusTables, DocumentRow, Entity
 from pipeline.store.lock import OutputLock
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -132,7 +132,7 @@ def test_run_killed_mid_way_leaves_previous_outputs_and_the_next_run_uses_the_ca
 
 def test_second_run_on_a_locked_output_folder_refuses_and_touches_nothing(tmp_path):
     out = tmp_path / "out"
-    export_outputs(out, **SMALL_OUTPUTS)
+    export_outputs(out, CorpusTables(**SMALL_OUTPUTS))
     before = _snapshot(out)
     with OutputLock(out):
         holder = (out / ".pressgraph.lock").read_text(encoding="utf-8")
@@ -259,7 +259,7 @@ def test_characters_xml_forbids_never_break_graphml_or_gexf(tmp_path):
         Cooccurrence("Q7747", "per:kim\x01jong-un", 2, 1, 2, 0.4, 0.5, 0.5, "", ""),
         Cooccurrence("Q423", "Q7747", 9, 2, 9, 0.1, 0.2, 0.8, "", ""),
     ]
-    export_outputs(tmp_path, documents=[], blocks=[], mentions=[], entities=entities, edges=edges, relations=[])
+    export_outputs(tmp_path, CorpusTables(entities=entities, edges=edges))
     for name, reader in (("graph.graphml", nx.read_graphml), ("graph.gexf", nx.read_gexf)):
         g = reader(tmp_path / name)
         names = {g.nodes[n].get("name", g.nodes[n].get("label")) for n in g}
@@ -306,6 +306,6 @@ def test_outputs_get_the_permissions_of_an_ordinary_file(tmp_path):
     """Not mkstemp's private 0600: what the umask gives any new file."""
     umask = os.umask(0)
     os.umask(umask)
-    export_outputs(tmp_path, **SMALL_OUTPUTS)
+    export_outputs(tmp_path, CorpusTables(**SMALL_OUTPUTS))
     modes = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in tmp_path.iterdir()}
     assert len(modes) >= 10 and set(modes.values()) == {oct(0o666 & ~umask)}, modes

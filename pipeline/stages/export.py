@@ -18,6 +18,7 @@ import numpy as np
 from pipeline.records import (
     BlockRow,
     Cooccurrence,
+    CorpusTables,
     DocumentRow,
     Entity,
     Evidence,
@@ -171,34 +172,23 @@ def _dependencies(indptr: np.ndarray, indices: np.ndarray, sources: np.ndarray) 
     return delta.reshape(len(sources), n)
 
 
-def output_tables(
-    *,
-    documents: Sequence[DocumentRow],
-    blocks: Sequence[BlockRow],
-    mentions: Sequence[Mention],
-    entities: Sequence[Entity],
-    edges: Sequence[Cooccurrence],
-    relations: Sequence[Relation],
-    evidence: Sequence[Evidence],
-    errors: Sequence[ReadError],
-    sentences: Sequence[SentenceRow],
-) -> dict[str, tuple[type, list]]:
+def output_tables(t: CorpusTables) -> dict[str, tuple[type, list]]:
     """Every CSV table, rows in a deterministic order: file name -> (record type, rows).
 
     The order never depends on the order the stages produced the rows in.
     """
     return {
-        "documents.csv": (DocumentRow, sorted(documents, key=lambda d: d.doc_id)),
-        "blocks.csv": (BlockRow, sorted(blocks, key=lambda b: (b.doc_id, b.block_id))),
-        "mentions.csv": (Mention, sorted(mentions, key=lambda m: (m.doc_id, m.start, m.end, m.kind))),
-        "entities.csv": (Entity, sorted(entities, key=lambda e: e.entity_id)),
-        "cooccurrences.csv": (Cooccurrence, list(edges)),
-        "evidence.csv": (Evidence, sorted_evidence(evidence)),
-        "errors.csv": (ReadError, sorted(errors, key=lambda e: e.source)),
-        "sentences.csv": (SentenceRow, sorted(sentences, key=lambda r: (r.doc_id, r.sentence_id))),
+        "documents.csv": (DocumentRow, sorted(t.documents, key=lambda d: d.doc_id)),
+        "blocks.csv": (BlockRow, sorted(t.blocks, key=lambda b: (b.doc_id, b.block_id))),
+        "mentions.csv": (Mention, sorted(t.mentions, key=lambda m: (m.doc_id, m.start, m.end, m.kind))),
+        "entities.csv": (Entity, sorted(t.entities, key=lambda e: e.entity_id)),
+        "cooccurrences.csv": (Cooccurrence, list(t.edges)),
+        "evidence.csv": (Evidence, sorted_evidence(t.evidence)),
+        "errors.csv": (ReadError, sorted(t.errors, key=lambda e: e.source)),
+        "sentences.csv": (SentenceRow, sorted(t.sentences, key=lambda r: (r.doc_id, r.sentence_id))),
         "relations.csv": (
             Relation,
-            sorted(relations, key=lambda r: (r.doc_id, r.sentence_id, r.subject, r.predicate, r.object)),
+            sorted(t.relations, key=lambda r: (r.doc_id, r.sentence_id, r.subject, r.predicate, r.object)),
         ),
     }
 
