@@ -73,7 +73,7 @@ from pipeline.stages.export import build_graph, graph_files, output_tables, sort
 from pipeline.stages.extract import Linking, article_result
 from pipeline.stages.ingest import DuplicateIndex, detect_language, file_suffix, is_french, parse_inputs, shingles
 from pipeline.stages.link import LinkRules, link_corpus
-from pipeline.stages.relate import cooccurrences, evidence_pairs, mention_frame
+from pipeline.stages.relate import cooccurrences, edge_evidence, mention_frame, relation_evidence
 from pipeline.stages.relations import RelationRules
 from pipeline.store import data
 from pipeline.store.cache import Cache, annotation_cache, cache_key, derived_key, encode, result_cache
@@ -587,7 +587,7 @@ def _corpus_stages(corpus: _Corpus, res: _Resources, config: PipelineConfig, clo
         for r in corpus.relations
     ]
     edges, evidence = _relate(mentions, corpus, kb, config)
-    evidence += _relation_evidence(relations, corpus)
+    evidence += relation_evidence(relations, corpus.sentences)
     t = clock.add("relate", t)
     tables = CorpusTables(
         documents=list(corpus.documents.values()),
@@ -643,42 +643,7 @@ def _relate(
         min_weight=rel.min_weight,
         dates={d.doc_id: d.date for d in corpus.documents.values()},
     )
-    return edges, _edge_evidence(frame, edges, sentences, corpus.sentence_text)
-
-
-def _edge_evidence(
-    frame: pd.DataFrame, edges: list[Cooccurrence], sentences: pd.DataFrame, texts: dict[tuple[str, int], str]
-) -> list[Evidence]:
-    """Every sentence naming both ends of a kept edge."""
-    pairs = evidence_pairs(frame)
-    kept = pd.DataFrame([(e.source, e.target) for e in edges], columns=["source", "target"])
-    pairs = pairs.merge(kept, on=["source", "target"]).merge(sentences, on=["doc_id", "sentence_id"])
-    pairs = pairs.sort_values(["source", "target", "doc_id", "sentence_id"])
-    return [
-        Evidence(
-            "edge",
-            r.source,
-            r.target,
-            "",
-            r.doc_id,
-            int(r.sentence_id),
-            int(r.start),
-            int(r.end),
-            texts.get((r.doc_id, r.sentence_id), ""),
-        )
-        for r in pairs.itertuples(index=False)
-    ]
-
-
-def _relation_evidence(relations: list[Relation], corpus: _Corpus) -> list[Evidence]:
-    where = {(s.doc_id, s.sentence_id): s for s in corpus.sentences}
-    out = []
-    for r in relations:
-        s = where[r.doc_id, r.sentence_id]
-        out.append(
-            Evidence("relation", r.subject, r.object, r.relation, r.doc_id, r.sentence_id, s.start, s.end, r.evidence)
-        )
-    return out
+    return edges, edge_evidence(frame, edges, sentences, corpus.sentence_text)
 
 
 def _run_info(inputs: list[Path], config: PipelineConfig, res: _Resources, corpus: _Corpus, result: RunResult) -> dict:

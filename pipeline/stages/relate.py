@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from pipeline.records import Cooccurrence, Mention
+from pipeline.records import Cooccurrence, Evidence, Mention, Relation, SentenceRow
 
 WINDOWS = ("sentence", "block", "document", "sentences")
 
@@ -167,3 +167,39 @@ def pmi_npmi(both: int, a: int, b: int, total: int) -> tuple[float, float]:
     pmi = math.log(p_ab / (p_a * p_b))
     npmi = 1.0 if p_ab >= 1.0 else pmi / -math.log(p_ab)
     return round(pmi, 6), round(npmi, 6)
+
+
+def edge_evidence(
+    frame: pd.DataFrame, edges: list[Cooccurrence], sentences: pd.DataFrame, texts: dict[tuple[str, int], str]
+) -> list[Evidence]:
+    """Every sentence naming both ends of a kept edge."""
+    pairs = evidence_pairs(frame)
+    kept = pd.DataFrame([(e.source, e.target) for e in edges], columns=["source", "target"])
+    pairs = pairs.merge(kept, on=["source", "target"]).merge(sentences, on=["doc_id", "sentence_id"])
+    pairs = pairs.sort_values(["source", "target", "doc_id", "sentence_id"])
+    return [
+        Evidence(
+            "edge",
+            r.source,
+            r.target,
+            "",
+            r.doc_id,
+            int(r.sentence_id),
+            int(r.start),
+            int(r.end),
+            texts.get((r.doc_id, r.sentence_id), ""),
+        )
+        for r in pairs.itertuples(index=False)
+    ]
+
+
+def relation_evidence(relations: Iterable[Relation], sentences: Iterable[SentenceRow]) -> list[Evidence]:
+    """The sentence behind each typed relation."""
+    where = {(s.doc_id, s.sentence_id): s for s in sentences}
+    out = []
+    for r in relations:
+        s = where[r.doc_id, r.sentence_id]
+        out.append(
+            Evidence("relation", r.subject, r.object, r.relation, r.doc_id, r.sentence_id, s.start, s.end, r.evidence)
+        )
+    return out
