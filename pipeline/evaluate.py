@@ -123,7 +123,9 @@ def score(gold: list[dict], run: RunTables, *, label_map: dict[str, str] | None 
     if linking:
         report["linking"] = linking
     if any("boilerplate" in record for record in gold):
-        report["boilerplate"] = _boilerplate(gold, _blocks_by_doc(run.blocks))
+        report["boilerplate"] = _boilerplate(gold, _blocks_by_doc(run.blocks)) | {
+            "mentions_inside": _mentions_inside_furniture(gold, predicted)
+        }
     for key, kind in (("demonyms", "demonym"), ("roles", "role")):
         if any(key in record for record in gold):
             report[key] = {"recall": _span_recall(gold, predicted, key, kind)}
@@ -417,6 +419,17 @@ def _mask(length: int, spans: Iterable[tuple[int, int]]) -> list[bool]:
     return covered
 
 
+def _mentions_inside_furniture(gold: list[dict], predicted: dict[str, list[_Predicted]]) -> int:
+    """Predicted mentions (of any kind) that overlap a gold furniture span."""
+    count = 0
+    for record in gold:
+        spans = [(s["start"], s["end"]) for s in record.get("boilerplate", [])]
+        count += sum(
+            any(m.start < end and start < m.end for start, end in spans) for m in predicted.get(record["id"], [])
+        )
+    return count
+
+
 def _boilerplate(gold: list[dict], kept: dict[str, list[tuple[int, int]]]) -> dict:
     """Shares of non-space characters dropped, inside and outside gold furniture.
 
@@ -459,6 +472,7 @@ _OTHER_ROWS = (
     ("metonymy accuracy", ("linking", "metonymy_accuracy")),
     ("boilerplate removed", ("boilerplate", "removed")),
     ("content lost", ("boilerplate", "content_lost")),
+    ("mentions inside furniture", ("boilerplate", "mentions_inside")),
     ("demonym recall", ("demonyms", "recall")),
     ("role recall", ("roles", "recall")),
     ("entity pairs precision (sentence)", ("pairs", "precision")),

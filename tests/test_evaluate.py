@@ -154,7 +154,7 @@ def test_prediction_inside_boilerplate_is_a_false_positive():
     report = score(gold, predicted)
     assert counts(report["ner"]["strict"]["micro"]) == (0.5, 1.0, 0.6667, 1, 1, 0)
     assert counts(report["ner"]["strict"]["LOC"]) == (*ZERO, 0, 1, 0)
-    assert report["boilerplate"] == {"removed": 0.0, "content_lost": 0.0}
+    assert report["boilerplate"] == {"removed": 0.0, "content_lost": 0.0, "mentions_inside": 1}  # "Moscou"
 
 
 def test_state_counts_as_loc_when_the_gold_has_no_state():
@@ -342,11 +342,12 @@ def test_boilerplate_removed_and_content_lost():
         {"id": "d", "text": text, "boilerplate": [{"start": 0, "end": 4}, {"start": 14, "end": 20}]},
         {"id": "missing", "text": "Pub\nXY", "boilerplate": [{"start": 0, "end": 3}]},
     ]
-    predicted = run(blocks=[("d", 2, 9), ("d", 11, 13)])  # keeps "nu", "AB C" and "EF"
+    mentions = [mention_at("d", text, "Menu", "ORG", "m"), mention_at("d", text, "AB", "ORG", "a")]
+    predicted = run(mentions=mentions, blocks=[("d", 2, 9), ("d", 11, 13)])  # keeps "nu", "AB C" and "EF"
     report = score(gold, predicted)
     # furniture: "Menu" + "(c)99" = 9 chars, 2 kept ("nu"); "Pub" = 3, all dropped: 10/12.
     # content: "ABCDEF" = 6 chars, "D" dropped; "XY" = 2, both dropped: 3/8.
-    assert report["boilerplate"] == {"removed": 0.8333, "content_lost": 0.375}
+    assert report["boilerplate"] == {"removed": 0.8333, "content_lost": 0.375, "mentions_inside": 1}  # "Menu"
 
 
 def test_demonym_and_role_recall():
@@ -394,7 +395,7 @@ def test_empty_inputs_give_zeros_not_errors():
     }
     gold = [{"id": "d", "text": "Bonjour.", "entities": [], "boilerplate": [], "demonyms": [], "roles": []}]
     report = score(gold, run())
-    assert report["boilerplate"] == {"removed": 0.0, "content_lost": 1.0}  # missing doc: all lost
+    assert report["boilerplate"] == {"removed": 0.0, "content_lost": 1.0, "mentions_inside": 0}  # missing doc: all lost
     assert report["demonyms"] == {"recall": 0.0} and report["roles"] == {"recall": 0.0}
     assert counts(report["ner"]["fuzzy"]["micro"]) == (*ZERO, 0, 0, 0)
 
