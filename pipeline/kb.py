@@ -10,7 +10,7 @@ apostrophe styles do not count.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from pipeline.records import KBTable
@@ -34,6 +34,7 @@ COLUMNS = REQUIRED | {
     "entities": ("entity_id", "name", "type", "wikidata", "description"),
     "aliases": ("alias", "entity_id", "match"),
     "roles": ("role", "of_id", "holder_id", "valid_from", "valid_to"),
+    "role_words": ("word", "role", "alone"),
 }
 # The columns of each table holding entity ids, and (column, word) naming a row in messages.
 REFERENCES = {
@@ -82,10 +83,34 @@ class Role:
     valid_to: str
 
     def valid_on(self, date: str) -> bool:
-        """ISO dates or years compare as strings once cut to the same length."""
+        """ISO dates or years compare as strings once cut to the same length.
+
+        A date coarser than the start, in its period, may be after it: valid
+        ("2022-09" for a term from 2022-09-13; see `certain_on`).
+        """
         if self.valid_from and date[: len(self.valid_from)] < self.valid_from:
-            return False
+            return _same_period(date, self.valid_from)
         return not (self.valid_to and date[: len(self.valid_to)] >= self.valid_to)
+
+    def certain_on(self, date: str) -> bool:
+        """Held on `date` whatever day inside their periods the date and the bounds mean.
+
+        "2022-04" (a month) and a term ending "2022" (a year) overlap in
+        ways that are not known: valid, but not certainly.
+        """
+        if not self.valid_on(date):
+            return False
+        return not any(bound and _same_period(date, bound) for bound in (self.valid_from, self.valid_to))
+
+    def overlaps(self, start: str, end: str) -> bool:
+        """Held at some time between `start` and `end` (inclusive), as far as the bounds tell."""
+        if self.valid_to and start[: len(self.valid_to)] >= self.valid_to and not _same_period(start, self.valid_to):
+            return False
+        return not (self.valid_from and end[: len(self.valid_from)] < self.valid_from)
+
+    def ended_by(self, date: str) -> bool:
+        """Over before `date` (a former holder); a role without an end is never over."""
+        return bool(self.valid_to) and date[: len(self.valid_to)] >= self.valid_to
 
 
 @dataclass
@@ -93,10 +118,16 @@ class KnowledgeBase:
     entities: dict[str, KBEntity] = field(default_factory=dict)
     aliases: dict[str, Alias] = field(default_factory=dict)
     demonyms: dict[str, str] = field(default_factory=dict)
+    # forms of several states ("congolais": Congo, RD Congo): the article's own names decide
+    shared_demonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     capitals: dict[str, str] = field(default_factory=dict)
     seats: dict[str, str] = field(default_factory=dict)
     roles: dict[tuple[str, str], list[Role]] = field(default_factory=dict)
     role_words: dict[str, str] = field(default_factory=dict)
+    # role words that name the office with no complement ("le président"), as `name_key`s
+    role_alone: frozenset[str] = frozenset()
+    # holder id -> every role row naming them, for resolving roles from an article's own names
+    held: dict[str, list[Role]] = field(default_factory=dict)
     # first word of an alias key -> most words an alias starting with it has
     alias_words: dict[str, int] = field(default_factory=dict)
     # every leading part of an alias key ("", "k", "ki", "kim", "kim ", ...): a
@@ -125,6 +156,11 @@ class KnowledgeBase:
             words = key.split()
             kb.alias_words[words[0]] = max(kb.alias_words.get(words[0], 0), len(words))
         kb.alias_prefixes = frozenset(key[:n] for key in kb.aliases for n in range(len(key) + 1))
+        for group in kb.roles.values():
+            for r in group:
+                kb.held.setdefault(r.holder_id, []).append(r)
+        for terms in kb.held.values():
+            terms.sort(key=lambda r: (r.valid_from, r.valid_to, r.role, r.of_id))
         return kb
 
     def _add(self, t: Mapping[str, KBTable]) -> None:
@@ -154,8 +190,17 @@ class KnowledgeBase:
             key = name_key(row["alias"])
             if key:
                 self.aliases[key] = Alias(row["entity_id"], row["alias"], match != "ner")
+        forms: dict[str, list[str]] = {}  # a folder's rows for a form: one state, or several
         for _, row in _rows(t, "demonyms"):
-            self.demonyms[name_key(row["form"])] = row["entity_id"]
+            forms.setdefault(name_key(row["form"]), []).append(row["entity_id"])
+        for key, states in forms.items():
+            states = sorted(set(states))
+            self.demonyms.pop(key, None)
+            self.shared_demonyms.pop(key, None)
+            if len(states) == 1:
+                self.demonyms[key] = states[0]
+            else:
+                self.shared_demonyms[key] = tuple(states)
         for _, row in _rows(t, "capitals"):
             self.capitals[row["city_id"]] = row["state_id"]
         for _, row in _rows(t, "seats"):
@@ -163,8 +208,17 @@ class KnowledgeBase:
         for _, row in _rows(t, "roles"):
             role = Role(row["role"], row["of_id"], row["holder_id"], row.get("valid_from", ""), row.get("valid_to", ""))
             self.roles.setdefault((role.role, role.of_id), []).append(role)
-        for _, row in _rows(t, "role_words"):
-            self.role_words[name_key(row["word"])] = row["role"]
+        alone = set(self.role_alone)
+        for line, row in _rows(t, "role_words"):
+            key = name_key(row["word"])
+            self.role_words[key] = row["role"]
+            if row.get("alone", "") not in ("", "yes"):
+                raise _error(t["role_words"], line, f"alone {row['alone']!r} is invalid; allowed: yes, or empty")
+            if row.get("alone") == "yes":
+                alone.add(key)
+            else:
+                alone.discard(key)
+        self.role_alone = frozenset(alone)
 
     def _check_references(self, t: Mapping[str, KBTable]) -> None:
         for name, (columns, named) in REFERENCES.items():
@@ -192,14 +246,21 @@ class KnowledgeBase:
                 {"alias": a.surface, "entity_id": a.entity_id, "match": "always" if a.always else "ner"}
                 for _, a in sorted(self.aliases.items())
             ],
-            "demonyms": [{"form": k, "entity_id": v} for k, v in sorted(self.demonyms.items())],
+            "demonyms": sorted(
+                [{"form": k, "entity_id": v} for k, v in self.demonyms.items()]
+                + [{"form": k, "entity_id": v} for k, vs in self.shared_demonyms.items() for v in vs],
+                key=lambda r: (r["form"], r["entity_id"]),
+            ),
             "capitals": [{"city_id": k, "state_id": v} for k, v in sorted(self.capitals.items())],
             "seats": [{"entity_id": k, "state_id": v} for k, v in sorted(self.seats.items())],
             # the order within one (role, of_id) is kept: `holder` breaks ties between equal starts by it
             "roles": [
                 {c: getattr(r, c) for c in COLUMNS["roles"]} for _, group in sorted(self.roles.items()) for r in group
             ],
-            "role_words": [{"word": k, "role": v} for k, v in sorted(self.role_words.items())],
+            "role_words": [
+                {"word": k, "role": v, "alone": "yes" if k in self.role_alone else ""}
+                for k, v in sorted(self.role_words.items())
+            ],
         }
         prefix = f"{folder}/" if folder else ""
         return {name: KBTable(f"{prefix}{name}.csv", COLUMNS[name], table) for name, table in rows.items()}
@@ -208,16 +269,66 @@ class KnowledgeBase:
         """The state a capital or seat of government can stand for."""
         return self.capitals.get(entity_id) or self.seats.get(entity_id)
 
-    def holder(self, role: str, of_id: str, date: str) -> str | None:
-        """Who held `role` of `of_id` on `date` (ISO); the latest start wins.
+    def holder(self, role: str, of_id: str, date: str, *, named: Collection[str] = ()) -> str | None:
+        """Who held `role` of `of_id` on `date` (ISO date, month or year).
 
         A seat stands for its state ("leader du Kremlin" -> head of Russia).
+        Holders certainly in office on the date come first, the latest start
+        winning; where the date and a term's bounds are too coarse to tell
+        ("2022-04" against a term ending "2022"), a holder among `named` (the
+        people the article names) wins, or the only candidate; else nobody.
         """
         for of in (of_id, self.seats.get(of_id)):
             candidates = [r for r in self.roles.get((role, of or ""), []) if r.valid_on(date)]
-            if candidates:
-                return max(candidates, key=lambda r: r.valid_from).holder_id
+            certain = [r for r in candidates if r.certain_on(date)]
+            if certain:
+                return max(certain, key=lambda r: r.valid_from).holder_id
+            holders = {r.holder_id for r in candidates}
+            in_text = holders & set(named)
+            if len(in_text) == 1 or len(holders) == 1:
+                return next(iter(in_text or holders))
         return None
+
+    def holder_throughout(self, role: str, of_id: str, start: str, end: str) -> str | None:
+        """The one holder of `role` of `of_id` from `start` to `end` (ISO), or None.
+
+        For an article known only to date from between the two: None unless a
+        single person held the role over the whole span, certainly at both ends.
+        """
+        if not start or not end:
+            return None
+        for of in (of_id, self.seats.get(of_id)):
+            group = self.roles.get((role, of or ""), [])
+            during = {r.holder_id for r in group if r.overlaps(start, end)}
+            if len(during) > 1:
+                return None
+            if during:
+                (person,) = during
+                terms = [r for r in group if r.holder_id == person]
+                if any(r.certain_on(start) for r in terms) and any(r.certain_on(end) for r in terms):
+                    return person
+                return None
+        return None
+
+    def roles_held(self, person_id: str, role: str, of_id: str = "") -> list[Role]:
+        """The terms of `person_id` in `role` (of `of_id`, or of anything when empty).
+
+        A one-word role stands for the roles it heads: "ministre" takes in
+        "ministre des affaires étrangères".
+        """
+        of_ids = {of_id, self.seats.get(of_id, of_id)} if of_id else None
+        return [
+            r
+            for r in self.held.get(person_id, [])
+            if (r.role == role or (" " not in role and r.role.split()[0] == role))
+            and (of_ids is None or r.of_id in of_ids)
+        ]
+
+
+def _same_period(date: str, bound: str) -> bool:
+    """Whether a date and a role bound fall in one period of the coarser of the two ("2022-04" and "2022")."""
+    n = min(len(date), len(bound), 10)
+    return n < 10 and date[:n] == bound[:n]
 
 
 def _rows(tables: Mapping[str, KBTable], name: str) -> Iterator[tuple[int, dict[str, str]]]:

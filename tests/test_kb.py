@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.kb import REQUIRED, KBError, KnowledgeBase
+from pipeline.kb import REQUIRED, KBError, KnowledgeBase, Role
 from pipeline.records import KBTable
 from pipeline.store import data
 
@@ -83,6 +83,11 @@ BAD = [
         "line 2: type 'PERSON' is invalid; allowed: PER, STATE, ORG, LOC, MISC",
     ),
     ("entities", "entity_id,name,type\nQ1, - ,PER\n", "line 2: entity 'Q1' has no name to match (' - ')"),
+    (
+        "role_words",
+        "word,role,alone\nprésident,président,oui\n",
+        "line 2: alone 'oui' is invalid; allowed: yes, or empty",
+    ),
     ("entities", "entity_id,name,type\nQ1,Un\n", "line 2: 2 cells, the header has 3"),
     (
         "entities",
@@ -154,3 +159,101 @@ def test_ids_are_checked_against_every_folder(tmp_path):
     # the same entity id in two folders: the later one redefines it
     again = write_kb(tmp_path / "again", entities="entity_id,name,type\nQ7747,Poutine,PER\n")
     assert load(base, again).entities["Q7747"].name == "Poutine"
+
+
+# ------------------------------------------------------------------ roles
+
+STATES = "entity_id,name,type\nQ114,Kenya,STATE\nQ1008,Côte d'Ivoire,STATE\nQ142,France,STATE\n"
+PEOPLE = (
+    "per:a,Premier,PER\nper:b,Second,PER\nper:c,Troisième,PER\nper:m,Ministre,PER\nper:y,Annuel,PER\n"
+    "per:z,Suivant,PER\n"
+)
+ROLES = (
+    "role,of_id,holder_id,valid_from,valid_to\n"
+    "président,Q114,per:a,2013-04-09,2022-09-13\n"
+    "président,Q114,per:b,2022-09-13,\n"
+    "président,Q1008,per:c,2010-12-04,\n"
+    "ministre des affaires étrangères,Q142,per:m,2017-05-17,2022-05-20\n"
+    "président,Q142,per:y,2016,2020\n"  # years only
+    "président,Q142,per:z,2020,\n"
+)
+
+
+@pytest.fixture
+def roles_kb(tmp_path):
+    return load(write_kb(tmp_path / "kb", entities=STATES + PEOPLE, roles=ROLES))
+
+
+@pytest.mark.parametrize(
+    "valid_from, valid_to, date, valid, certain",
+    [
+        ("2013-04-09", "2022-09-13", "2022-04", True, True),
+        ("2013-04-09", "2022-09-13", "2022-09", True, False),  # the month of the change
+        ("2013-04-09", "2022-09-13", "2022-09-13", False, False),  # the end is exclusive
+        ("2016", "2020", "2019-06-01", True, True),
+        ("2016", "2020", "2020-03-01", False, False),
+        ("2020", "", "2020-03-01", True, False),  # began some time in 2020
+        ("2020", "", "2021", True, True),
+        ("", "", "1999", True, True),
+    ],
+)
+def test_role_dates_and_their_precision(valid_from, valid_to, date, valid, certain):
+    role = Role("président", "Q142", "per:y", valid_from, valid_to)
+    assert (role.valid_on(date), role.certain_on(date)) == (valid, certain)
+
+
+@pytest.mark.parametrize(
+    "role, of_id, date, named, holder",
+    [
+        ("président", "Q114", "2021-05-10", (), "per:a"),
+        ("président", "Q114", "2023-01-01", (), "per:b"),
+        ("président", "Q114", "2022-09", (), None),  # the month of the change: the article decides
+        ("président", "Q114", "2022-09", ("per:a",), "per:a"),
+        ("président", "Q114", "2022", ("per:b", "per:m"), "per:b"),
+        ("président", "Q142", "2020-03-01", (), "per:z"),  # the only one valid, though not certainly
+        ("président", "Q1008", "2009-01-01", (), None),
+    ],
+)
+def test_holder_on_a_date(roles_kb, role, of_id, date, named, holder):
+    assert roles_kb.holder(role, of_id, date, named=named) == holder
+
+
+@pytest.mark.parametrize(
+    "start, end, holder",
+    [
+        ("2023", "2026-11-21", "per:b"),
+        ("2021", "2026-11-21", None),  # the office changed hands in between
+        ("2022", "2026-11-21", None),  # per:b began some time in 2022
+        ("2014", "2021-12-31", "per:a"),
+        ("", "2026-11-21", None),  # no lower bound: nobody
+    ],
+)
+def test_holder_throughout_a_span(roles_kb, start, end, holder):
+    assert roles_kb.holder_throughout("président", "Q114", start, end) == holder
+
+
+def test_roles_held_by_a_person(roles_kb):
+    assert [r.of_id for r in roles_kb.roles_held("per:a", "président")] == ["Q114"]
+    assert roles_kb.roles_held("per:a", "président", "Q1008") == []
+    # a one-word role stands for the roles it heads
+    assert [r.role for r in roles_kb.roles_held("per:m", "ministre")] == ["ministre des affaires étrangères"]
+    assert [r.role for r in roles_kb.roles_held("per:m", "ministre", "Q142")] == ["ministre des affaires étrangères"]
+    assert roles_kb.roles_held("per:m", "président") == []
+
+
+def test_role_words_alone_and_shared_demonyms_load_and_save(tmp_path):
+    folder = write_kb(
+        tmp_path / "kb",
+        entities="entity_id,name,type\nQ971,Congo,STATE\nQ974,RD Congo,STATE\nQ142,France,STATE\n",
+        demonyms="form,entity_id\ncongolais,Q971\ncongolais,Q974\nfrançais,Q142\n",
+        role_words="word,role,alone\nprésident,président,yes\ndirigeant,chef de l'état,\n",
+    )
+    kb = load(folder)
+    assert kb.demonyms == {"francais": "Q142"} and kb.shared_demonyms == {"congolais": ("Q971", "Q974")}
+    assert kb.role_words == {"president": "président", "dirigeant": "chef de l'état"}
+    assert kb.role_alone == {"president"}
+    assert KnowledgeBase.from_tables([kb.to_tables()]) == kb
+    # a later folder's one row for a shared form decides it
+    mine = write_kb(tmp_path / "mine", demonyms="form,entity_id\ncongolais,Q974\n")
+    later = load(folder, mine)
+    assert later.demonyms["congolais"] == "Q974" and "congolais" not in later.shared_demonyms

@@ -38,6 +38,14 @@ CURATED = HERE / "curated"
 LEADERS_2026 = "world_leaders_wikidata_2026-index.csv"
 LEADERS_2024 = "world_leaders_wikidata_2024-10-23.csv"
 SRC_LEADERS = "world_leaders_wikidata_2026"
+FOREIGN_MINISTERS = "world_foreign_ministers_wikidata_2022.csv"
+SRC_FOREIGN = "world_foreign_ministers_wikidata_2022"
+# The foreign ministers file is a snapshot of Aug-Sep 2022 with start dates
+# only: its terms are closed at this year (exclusive, year precision), so the
+# KB holds them certainly through 2022, uncertainly in 2023, and not later.
+FOREIGN_HORIZON = "2023"
+# Honorifics in front of some Wikidata labels ("Dr. Narayan Khadka")
+HONORIFICS = ("Dr. ", "Archbishop ", "Sheikh ", "Prince ")
 
 TYPES = ("PER", "STATE", "ORG", "LOC", "MISC")
 
@@ -125,8 +133,6 @@ QID_RE = re.compile(r"^Q[1-9]\d*$")
 
 
 # ------------------------------------------------------------------ text
-
-
 
 
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
@@ -240,6 +246,7 @@ class Builder:
         plus the ones listed with their evidence in qid_evidence.csv."""
         for name in (LEADERS_2026, LEADERS_2024):
             self.known_person_qids.update(read_csv(SOURCES / name)["officeholder"])
+        self.known_person_qids.update(read_csv(SOURCES / FOREIGN_MINISTERS)["person"])
         self.known_qids.update(read_csv(SOURCES / "country_coder_ids.csv")["wikidata"])
         countries = read_csv(SOURCES / "countries_fr.csv")
         self.known_qids.update(countries["wikidata"])
@@ -328,10 +335,8 @@ class Builder:
             old_labels[r["officeholder"]].append(r["officeholderLabel"])
 
         people: dict[str, dict] = {}
-        for r in rows(new):
+        for r in self.leader_terms(new, old):
             pid, pos = r["officeholder"], r["position"]
-            if r["end_year"]:
-                continue  # not a current holder
             if (pid, pos) in row_rejects:
                 self.log.add(
                     "leaders: rows rejected (curated leader_rejects.csv)",
@@ -376,7 +381,7 @@ class Builder:
                         "of_id": of_id,
                         "holder_id": pid,
                         "valid_from": r["start_year"],
-                        "valid_to": "",
+                        "valid_to": r["end_year"],
                         "source": SRC_LEADERS,
                     }
                 )
@@ -385,9 +390,82 @@ class Builder:
             label = sorted(p["labels"])[0]
             name = clean_person_label(label)
             posts = sorted(p["posts"], key=lambda r: (r["start_year"], r["positionLabel"]))
-            desc = "; ".join(f"{r['positionLabel']} ({self.country_name(r)}, depuis {r['start_year']})" for r in posts)
+            desc = "; ".join(f"{r['positionLabel']} ({self.country_name(r)}, {term(r)})" for r in posts)
             self.add_entity(pid, name, "PER", pid, desc, SRC_LEADERS, "person")
             self.leader_labels[pid] = sorted(p["labels"])
+
+    def build_foreign_ministers(self) -> None:
+        """Foreign ministers in office in the 2022 snapshot, from their start date to FOREIGN_HORIZON."""
+        for r in rows(read_csv(SOURCES / FOREIGN_MINISTERS)):
+            pid, label = r["person"], r["name"]
+            of_id = self.qid_remap.get(r["country"], r["country"])
+            where = f"{pid} {label} / {r['positionLabel']} ({r['countryLabel']})"
+            if not pid or not DATE_RE.match(r["start"]):
+                self.log.add("foreign ministers: rows without a person or a start date (skipped)", where)
+                continue
+            if of_id not in self.entities or self.entities[of_id]["type"] != "STATE":
+                self.log.add("foreign ministers: rows whose country is not a STATE here (skipped)", where)
+                continue
+            for title in HONORIFICS:
+                label = label.removeprefix(title)
+            if not label_ok(label):
+                self.log.add("foreign ministers: people skipped (no usable label)", where)
+                continue
+            if pid not in self.entities:
+                desc = f"{r['positionLabel']} ({self.entities[of_id]['name']}, depuis {r['start']})"
+                self.add_entity(pid, clean_person_label(label), "PER", pid, desc, SRC_FOREIGN, "person")
+            self.leader_labels.setdefault(pid, []).append(label)
+            self.roles.append(
+                {
+                    "role": "ministre des affaires étrangères",
+                    "of_id": of_id,
+                    "holder_id": pid,
+                    "valid_from": r["start"],
+                    "valid_to": FOREIGN_HORIZON,
+                    "source": SRC_FOREIGN,
+                }
+            )
+
+    def leader_terms(self, new: pd.DataFrame, old: pd.DataFrame) -> list[dict[str, str]]:
+        """Every term the two leaders snapshots give, once: (holder, position, start year) -> end year.
+
+        Current holders of the 2026 file, terms with an end year in either file,
+        and holders current in 2024 but gone in 2026: their term ends in the
+        year their successor in that position started (skipped when the 2026
+        file has no successor).
+        """
+        terms: dict[tuple[str, str, str], dict[str, str]] = {}
+        for r in rows(new):
+            terms[(r["officeholder"], r["position"], r["start_year"])] = r
+        in_2026 = {(r["officeholder"], r["position"]) for r in rows(new)}
+        starts_2026: dict[str, list[str]] = defaultdict(list)
+        for r in rows(new):
+            if not r["end_year"]:
+                starts_2026[r["position"]].append(r["start_year"])
+        for r in rows(old):
+            key = (r["officeholder"], r["position"], r["start_year"])
+            if key in terms:
+                if r["end_year"] and not terms[key]["end_year"]:
+                    self.log.add(
+                        "leaders: terms ended in 2024 but open in 2026 (2026 kept)",
+                        f"{key[0]} {r['officeholderLabel']} / {r['positionLabel']} {r['start_year']}-{r['end_year']}",
+                    )
+                continue
+            if not r["end_year"] and (r["officeholder"], r["position"]) not in in_2026:
+                later = sorted(y for y in starts_2026[r["position"]] if y >= r["start_year"])
+                if not later:
+                    self.log.add(
+                        "leaders: holders gone from the 2026 file with no successor there (skipped)",
+                        f"{key[0]} {r['officeholderLabel']} / {r['positionLabel']} {r['start_year']}",
+                    )
+                    continue
+                r = dict(r, end_year=later[0])
+                self.log.add(
+                    "leaders: terms ended between the snapshots (end = successor's start)",
+                    f"{key[0]} {r['officeholderLabel']} / {r['positionLabel']} {r['start_year']}-{r['end_year']}",
+                )
+            terms[key] = r
+        return [terms[k] for k in sorted(terms)]
 
     def build_cities(self) -> None:
         ne = read_csv(SOURCES / "naturalearth_populated_places.csv")
@@ -484,8 +562,10 @@ class Builder:
                     "roles: leaders rows replaced by curated rows", f"{t[0]} / {t[1]} / {t[2]} (from {r['valid_from']})"
                 )
                 continue
-            if t not in out or r["valid_from"] < out[t]["valid_from"]:
-                out[t] = r
+            # one row per term: two positions of one person that give the same role keep the earlier
+            key = (*t, r["valid_to"])
+            if key not in out or r["valid_from"] < out[key]["valid_from"]:
+                out[key] = r
         result = list(out.values()) + [dict(r, source="curated") for r in curated]
         result.sort(key=lambda r: (r["of_id"], r["role"], r["valid_from"], r["holder_id"], r["valid_to"]))
         heads = {r["of_id"] for r in result if r["role"] == "chef de l'état"}
@@ -514,11 +594,10 @@ class Builder:
                 raise CurationError(f"curated_demonyms {key!r} points at {sorted(curated_ids)}")
             if len(ids) > 1:
                 names = ", ".join(f"{i} {self.entities[i]['name']}" for i in sorted(ids))
-                self.log.add("demonyms dropped (one form, several states)", f"{key}: {names}")
-                continue
-            (eid,) = ids
-            for form in sorted({c[0] for c in cands if c[1] == eid}):
-                out.append({"form": form, "entity_id": eid})
+                self.log.add("demonyms of several states (one row each; the article's names decide)", f"{key}: {names}")
+            for eid in sorted(ids):
+                for form in sorted({c[0] for c in cands if c[1] == eid}):
+                    out.append({"form": form, "entity_id": eid})
         out.sort(key=lambda r: (r["form"], r["entity_id"]))
         return out
 
@@ -529,7 +608,9 @@ class Builder:
                 raise CurationError(f"role_words {r['word']!r}: role {r['role']!r} not in the vocabulary")
             if r["word"] != r["word"].lower():
                 raise CurationError(f"role_words {r['word']!r}: words are lowercase")
-            out[r["word"]] = {"word": r["word"], "role": r["role"]}
+            if r["alone"] not in ("", "yes"):
+                raise CurationError(f"role_words {r['word']!r}: alone {r['alone']!r} is not 'yes' or empty")
+            out[r["word"]] = {"word": r["word"], "role": r["role"], "alone": r["alone"]}
         return [out[w] for w in sorted(out)]
 
     # ---------------------------------------------------------- aliases
@@ -600,6 +681,7 @@ class Builder:
         self.collect_known_qids()
         self.build_countries()
         self.build_leaders()
+        self.build_foreign_ministers()
         self.build_cities()
         self.build_curated_entities()
         self.build_curated_aliases()
@@ -621,7 +703,7 @@ class Builder:
             "capitals": (["city_id", "state_id"], capitals),
             "seats": (["entity_id", "state_id"], seats),
             "roles": (["role", "of_id", "holder_id", "valid_from", "valid_to", "source"], roles),
-            "role_words": (["word", "role"], role_words),
+            "role_words": (["word", "role", "alone"], role_words),
         }
 
 
@@ -659,6 +741,11 @@ def clean_person_label(label: str) -> str:
     if m:
         s = m.group(1)
     return s
+
+
+def term(r: dict[str, str]) -> str:
+    """ "depuis 2012" or "2013-2022", for a leaders row's description."""
+    return f"{r['start_year']}-{r['end_year']}" if r["end_year"] else f"depuis {r['start_year']}"
 
 
 def roles_for_position(label: str) -> list[str]:

@@ -2,16 +2,26 @@
 
 Per article (`link_article`):
 1. knowledge-base names are found in the tokens (longest match first);
-2. they are merged with the model's spans: the knowledge base fixes labels
+2. the model's spans lose what is not the name (titles: "M. Zuma" -> Zuma;
+   descriptors: "région de Koursk"; a capital that only opens a sentence:
+   "Analyse"), and words that are not names go ("États africains", "le PIB",
+   "ministre de l'Intérieur");
+3. they are merged with the knowledge base's: the knowledge base fixes labels
    (STATE, Kremlin ORG) and splits compounds ("Poutine-Kim"), a facility name
    ("place Kim Il-sung") or a longer organisation name keeps the model's span;
-3. partial person names link to a full name of the same article ("Poutine",
-   "Kim" -> the Kim of the article);
-4. demonyms ("nord-coréenne") and role phrases ("le président russe") become
+   a body named by a lowercase noun and its complement is one organisation
+   ("ministère ivoirien de l'Intérieur"), and an acronym is one entity with
+   the name it is defined by ("Union africaine (UA)" ... "l'UA");
+4. names outside the knowledge base get their label from the article (a
+   title, an institution word, a descriptor: "le groupe armé Codeco"), one
+   per name; partial person names link to a full name of the same article
+   ("Poutine", "Kim" -> the Kim of the article; "Zuma" after "Jacob Zuma");
+5. demonyms ("nord-coréenne") and role phrases ("le président russe") become
    mentions of their state or holder;
-5. capitals and seats used for their state get `refers_to`.
+6. capitals and seats used for their state get `refers_to`.
 Across the corpus (`link_corpus`), names outside the knowledge base get
-stable ids and their variants merge ("Stoltenberg" -> "Jens Stoltenberg").
+stable ids and their variants merge ("Stoltenberg" -> "Jens Stoltenberg",
+"FPI" -> the "Front populaire ivoirien" another article defined it as).
 """
 
 from __future__ import annotations
@@ -19,16 +29,32 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 from pipeline.kb import KnowledgeBase
 from pipeline.records import AnnotatedArticle, CleanArticle, Entity, Mention, Token
 from pipeline.text import fold, name_key
 
 _DETERMINERS = {"le", "la", "les", "l'", "l’"}
+_ARTICLES = _DETERMINERS | {"du", "des", "au", "aux"}
+_OF = {"de", "du", "des", "d'", "d’"}
+# determiners that count things: an acronym after one is a common noun ("une ONG")
+_COUNTING = set(
+    "un une plusieurs chaque aucun aucune quelques certains certaines nombreux nombreuses cette ces cet".split()
+)
+# tokens after which a capital is the start of a sentence or a quotation, not a name's
+_OPENERS = {".", "!", "?", ":", "«", '"', "“", "(", "-", "–", "—", "…"}
+# dependencies that keep a word inside its head's name: "ministère [ukrainien] [de la défense]"
+_COMPLEMENT_DEPS = {"amod", "nmod", "case", "det", "fixed", "flat", "flat:name", "flat:foreign", "compound"}
+_COMPLEMENT_CASES = _OF | {"à", "au", "aux", "en"}
+# words left out of an acronym's letters: "Mouvement pour la renaissance du Sahel (MRS)"
+_UNLETTERED = _ARTICLES | _OF | {"et", "pour", "en", "à", "sur", "of", "the", "and", "for", "s", "'s", "’s"}
 _WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _NIL = "nil:"
+_YEARS = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# between a role phrase and a name it stands in apposition to: ", le roi ", ", la ministre "
+_TITLED_NAME_GAP = re.compile(r"\s*,\s*(?:l['’]|(?:le|la|les)\s+)(?:[^\W\d_A-Z][\w'’-]*\s+){1,3}")
 
 
 @dataclass(frozen=True)
@@ -39,14 +65,47 @@ class LinkRules:
     facility_words: frozenset[str]
     demonym_prefixes: Mapping[str, str]
     place_heads: frozenset[str]
+    # "pro-russe", "anti-américains": prefixes outside the demonym they stand before
+    demonym_affixes: frozenset[str] = frozenset()
+    # word(s) beside a role noun -> "former" or "current" ("ancien", "actuel", "en exercice")
+    role_tense: Mapping[str, str] = field(default_factory=dict)
+    # determiners before a role noun used alone ("le président", "leur président")
+    role_determiners: frozenset[str] = frozenset()
+    # words before a role noun that make it the office in general ("le premier président")
+    role_other: frozenset[str] = frozenset()
+    # titles and honorifics before a person's name ("M.", "Dr", "Mgr"), as written
+    titles: frozenset[str] = frozenset()
+    # capitalised nouns heading a description, not a name ("État partie")
+    generic_heads: frozenset[str] = frozenset()
+    # words making a part of a known place ("Asie centrale", "Europe de l'Ouest")
+    region_words: frozenset[str] = frozenset()
+    # label -> nouns before a name that make it one of that kind ("l'avocat X": PER)
+    descriptors: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # first or last words of organisation names ("Front", "Cour", "Party")
+    institution_heads: frozenset[str] = frozenset()
+    # lowercase nouns that name a body with their complement ("ministère", "ambassade")
+    institution_nouns: frozenset[str] = frozenset()
 
     @classmethod
     def from_dict(cls, data: Mapping) -> LinkRules:
+        roles, institutions = data.get("roles", {}), data.get("institutions", {})
         return cls(
             stop_names=frozenset(name_key(w) for w in data.get("stop_names", [])),
             facility_words=frozenset(fold(w) for w in data.get("facility_words", [])),
             demonym_prefixes={fold(k): v for k, v in data.get("demonym_prefixes", {}).items()},
             place_heads=frozenset(fold(w) for w in data.get("metonymy", {}).get("place_heads", [])),
+            demonym_affixes=frozenset(fold(w) for w in data.get("demonym_affixes", [])),
+            role_tense={fold(w): tense for tense in ("former", "current") for w in roles.get(tense, [])},
+            role_determiners=frozenset(fold(w) for w in roles.get("determiners", [])),
+            role_other=frozenset(fold(w) for w in roles.get("other", [])),
+            titles=frozenset(data.get("titles", [])),
+            generic_heads=frozenset(fold(w) for w in data.get("generic_heads", [])),
+            region_words=frozenset(fold(w) for w in data.get("region_words", [])),
+            descriptors={
+                label: frozenset(fold(w) for w in words) for label, words in data.get("descriptors", {}).items()
+            },
+            institution_heads=frozenset(fold(w) for w in institutions.get("heads", [])),
+            institution_nouns=frozenset(fold(w) for w in institutions.get("lowercase_heads", [])),
         )
 
 
@@ -60,6 +119,7 @@ class _Span:
     entity_id: str
     method: str
     always: bool = True  # a KB name that may stand without the model's span
+    evidence: str = ""  # a label the article gives the name itself ("M. X": PER), over the model's
 
 
 # ------------------------------------------------------------------ article
@@ -71,11 +131,20 @@ def link_article(
     """Mentions of one article; names outside the KB get provisional `nil:` ids.
 
     Args:
-        today: ISO date used for roles when the article has no date.
+        today: ISO date of the run, the latest date an article can have: an
+            undated article's roles are resolved to a holder only when one
+            held the role throughout from the last year the article mentions
+            to `today` (see `_roles`), never to today's holder as such.
     """
     raw, toks = clean.article.raw_text, ann.tokens
     keys = {text: name_key(text) for text in {t.text for t in toks}}  # words repeat: one key per distinct one
-    spans = _merge(_model_spans(ann, raw, kb, rules), _kb_spans(ann, raw, kb, keys), toks, rules)
+    casing = _Casing.of(ann)
+    spans = _merge(_model_spans(ann, raw, kb, rules, casing), _kb_spans(ann, raw, kb, keys), toks, rules)
+    spans = _institution_spans(spans, toks, raw, rules)
+    spans = _titled_names(spans, toks, raw, rules)
+    spans = _acronyms(spans, toks, raw)
+    _label_names(spans, toks, raw, kb, rules)
+    spans = _repeated_persons(spans, toks, casing)
     _corefer_persons(spans, toks, raw)
 
     mentions = [
@@ -93,49 +162,228 @@ def link_article(
         )
         for s in spans
     ]
-    mentions += _demonyms(clean, ann, kb, rules)
-    mentions += _roles(clean, ann, kb, mentions, keys, date=clean.article.date or today)
+    mentions += _demonyms(clean, ann, kb, rules, mentions)
+    mentions += _roles(clean, ann, kb, rules, mentions, keys, date=clean.article.date, today=today)
     return sorted(mentions, key=lambda m: (m.start, m.end, m.kind))
 
 
-def _model_spans(ann: AnnotatedArticle, raw: str, kb: KnowledgeBase, rules: LinkRules) -> list[_Span]:
+def _model_spans(ann: AnnotatedArticle, raw: str, kb: KnowledgeBase, rules: LinkRules, casing: _Casing) -> list[_Span]:
     """The model's spans, trimmed, without the ones that are not names."""
     spans, toks = [], ann.tokens
     for ent in ann.entities:
         start, end = ent.token_start, ent.token_end
-        while start < end and (fold(toks[start].text) in _DETERMINERS or not toks[start].text[:1].isalnum()):
+        if start > 0 and fold(toks[start - 1].text) in _DETERMINERS and not _loose_determiner(toks, start - 1, ann):
+            start -= 1  # "le journal Le Monde": the capital makes it part of the name
+        while start < end and (_loose_determiner(toks, start, ann) or not toks[start].text[:1].isalnum()):
             start += 1
-        while end > start and not toks[end - 1].text[-1:].isalnum():
+        while end > start and (not toks[end - 1].text[-1:].isalnum() or _function_word(toks[end - 1])):
             end -= 1
+        person = False
+        while start < end and toks[start].text in rules.titles:
+            start, person = _after_title(toks, start), True  # "M. Zuma", "Dr Mensah": the title is no part of it
         if start == end:
             continue
         first = fold(toks[start].text)
-        if toks[start].text[:1].islower() and first not in rules.facility_words:
-            if first in kb.role_words:
-                continue  # "ministre russe des Affaires étrangères": a role, not a name
-            # "région de Koursk": the descriptor is not part of the name
+        role = _role_prefix(toks, start, end, kb)
+        if role or (toks[start].text[:1].islower() and first not in rules.facility_words):
+            # "région de Koursk", "Premier ministre italien": the descriptor is not part of the name
+            start += role
             while start < end and not toks[start].text[:1].isupper():
                 start += 1
-            if start == end:
-                continue
-        text = raw[toks[start].start : toks[end - 1].end]
-        if not any(c.isupper() for c in text) or name_key(text) in rules.stop_names:
+            if start == end or (role and fold(toks[start - 1].text) in _OF | _DETERMINERS):
+                continue  # "ministre russe des Affaires étrangères": a role, not a name
+            person = person or bool(role)  # "président Bola Tinubu"
+        if fold(toks[start].text) in rules.generic_heads and start + 1 < end and toks[start + 1].text[:1].islower():
+            start += 1  # "État nigérian de Kano", "États africains": a description
+            while start < end and not toks[start].text[:1].isupper():
+                start += 1
+        start = _name_start(toks, start, end, ann, casing, kb, rules)
+        if start == end:
             continue
+        text = raw[toks[start].start : toks[end - 1].end]
+        if not any(c.isupper() for c in text) or name_key(text) in rules.stop_names or len(text) < 2:
+            continue  # "le symbole Z", "le plan B": a letter is no name
         if _demonym_state(text, kb, rules):
             continue  # "Américains", "Nord-Coréen": demonyms, found below
-        if (
-            _at_sentence_start(toks, start, ann)
-            and not any(t.pos == "PROPN" for t in toks[start:end])
-            and toks[start].pos
-        ):
-            continue  # "Rencontres avec ...", "Coopération militaire": capital of position only
-        spans.append(_Span(start, end, ent.label, _NIL + name_key(text), "model"))
+        if _common_noun(toks, start, end, kb, rules, casing):
+            continue
+        for a, b, label in _split_at_institution(toks, start, end, ent.label, rules):
+            name = raw[toks[a].start : toks[b - 1].end]
+            evidence = "PER" if person and label == "PER" else ""
+            spans.append(_Span(a, b, label, _NIL + name_key(name), "model", evidence=evidence))
     return spans
 
 
-def _at_sentence_start(toks: tuple[Token, ...], i: int, ann: AnnotatedArticle) -> bool:
-    first = ann.sentences[toks[i].sentence_id].token_start
-    return all(fold(t.text) in _DETERMINERS or not t.text[:1].isalnum() for t in toks[first:i])
+def _loose_determiner(toks: tuple[Token, ...], i: int, ann: AnnotatedArticle) -> bool:
+    """A determiner before a name, not in it: lowercase, or opening a sentence or
+    a block ("l'Occident", "Le Kremlin"; but "le journal Le Monde")."""
+    if fold(toks[i].text) not in _DETERMINERS:
+        return False
+    if toks[i].text[:1].islower() or i == 0 or not toks[i - 1].text[-1:].isalnum():
+        return True
+    return ann.sentences[toks[i].sentence_id].block_id != ann.sentences[toks[i - 1].sentence_id].block_id
+
+
+def _function_word(tok: Token) -> bool:
+    """A lowercase article or preposition, which cannot end a name ("Sahel au")."""
+    return tok.text[:1].islower() and fold(tok.text) in _ARTICLES | _OF | {"et", "à", "en"}
+
+
+def _role_prefix(toks: tuple[Token, ...], start: int, end: int, kb: KnowledgeBase) -> int:
+    """How many tokens of a role word open tokens start..end-1 ("Premier ministre", "président"), or 0."""
+    for n in range(min(6, end - start), 0, -1):
+        if name_key(_join(toks[start : start + n])) in kb.role_words:
+            return n
+    return 0
+
+
+def _after_title(toks: tuple[Token, ...], i: int) -> int:
+    """The token after the title at i, and after its full stop ("Mr." written "Mr" ".")."""
+    if i + 1 < len(toks) and toks[i + 1].text == "." and toks[i].end == toks[i + 1].start:
+        return i + 2
+    return i + 1
+
+
+@dataclass(frozen=True)
+class _Casing:
+    """How an article writes its words, to tell a name's capital from a sentence's."""
+
+    named: frozenset[str]  # capitalised inside a sentence, where only names are
+    named_pairs: frozenset[tuple[str, str]]  # such a word and the word after it ("Front", "populaire")
+    lower: frozenset[str]  # written in lowercase somewhere
+    counted: frozenset[str]  # after a counting determiner ("une ONG"): common nouns
+
+    @classmethod
+    def of(cls, ann: AnnotatedArticle) -> _Casing:
+        named, pairs, lower, counted = set(), set(), set(), set()
+        toks = ann.tokens
+        for sent in ann.sentences:
+            words = toks[sent.token_start : sent.token_end]
+            long = [t.text for t in words if len(t.text) > 3 and t.text.isalpha()]
+            # "Impacts sur la Scène Internationale": a title in Title Case says nothing of names
+            title_case = len(long) > 2 and sum(w[0].islower() for w in long) <= 1
+            started, prev = False, ""
+            for i, t in enumerate(words):
+                word = fold(t.text)
+                if t.text[:1].islower():
+                    lower.add(word)
+                elif t.text[:1].isupper() and started and not title_case and prev not in _OPENERS:
+                    named.add(word)
+                    if i + 1 < len(words):
+                        pairs.add((word, fold(words[i + 1].text)))
+                if prev in _COUNTING:
+                    counted.add(word)
+                started = started or (t.text[:1].isalnum() and word not in _DETERMINERS)
+                prev = word
+        return cls(frozenset(named), frozenset(pairs), frozenset(lower), frozenset(counted))
+
+
+def _name_start(
+    toks: tuple[Token, ...],
+    start: int,
+    end: int,
+    ann: AnnotatedArticle,
+    casing: _Casing,
+    kb: KnowledgeBase,
+    rules: LinkRules,
+) -> int:
+    """Where a name starts once a capital that only opens a sentence or heading is
+    left out ("Analyse", "Conflit Éthiopie - Érythrée" -> "Éthiopie"): `end` if none is left.
+
+    The first word of a sentence is no name's in a heading in capitals. It is
+    a name's if it is an acronym the article does not also write in lowercase,
+    if the article writes it capitalised inside sentences too (with the same
+    next word, when the name has more), or, unless the article also writes it
+    in lowercase, if the parser takes it for a proper noun or it follows a
+    determiner in a sentence with a verb ("La Bundeswehr manque de
+    munitions"). An ordinary first word is left out
+    of a longer name only before a lowercase word or a known name ("Crise au
+    Sahel", "Guerre Soudan"), not before another capitalised word ("Amnesty
+    International") or when it heads an institution ("Banque Atlantique").
+    """
+    if not toks[start].pos or fold(toks[start].text) in _DETERMINERS:
+        return start  # no parse to judge by; "le journal Le Monde" (see `_loose_determiner`)
+    sent = ann.sentences[toks[start].sentence_id]
+    before = [t for t in toks[sent.token_start : start] if t.text[:1].isalnum()]
+    if any(fold(t.text) not in _DETERMINERS for t in before):
+        return start  # inside the sentence
+    word, key = toks[start], fold(toks[start].text)
+    if _shouted(toks, start):
+        return end  # "LA GRÈVE CONTINUE": a heading in capitals says nothing of names
+    if _is_acronym(word.text) and len(word.text) <= 6 and key not in casing.lower:
+        return start
+    if (key, fold(toks[start + 1].text)) in casing.named_pairs if start + 1 < end else key in casing.named:
+        return start  # "Front populaire ivoirien" written so inside a sentence too
+    if key not in casing.lower:
+        if word.pos in ("PROPN", "X") or key in casing.named:
+            return start
+        if before and any(t.pos in ("VERB", "AUX") for t in toks[sent.token_start : sent.token_end]):
+            return start
+    if start + 1 < end:
+        nxt = toks[start + 1].text
+        if key in rules.institution_heads or (nxt[:1].isupper() and name_key(nxt) not in kb.alias_words):
+            return start
+    start += 1
+    while start < end and not toks[start].text[:1].isupper():
+        start += 1  # "Guerre en Ukraine"
+    return start
+
+
+def _shouted(toks: tuple[Token, ...], i: int) -> bool:
+    """Token i and a neighbour in the same sentence are words in capitals."""
+    near = [toks[j] for j in (i - 1, i + 1) if 0 <= j < len(toks) and toks[j].sentence_id == toks[i].sentence_id]
+    return _is_acronym(toks[i].text) and any(_is_acronym(t.text) and t.text.isalpha() for t in near)
+
+
+def _is_acronym(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters) and len(text) <= 12
+
+
+def _common_noun(
+    toks: tuple[Token, ...], start: int, end: int, kb: KnowledgeBase, rules: LinkRules, casing: _Casing
+) -> bool:
+    """Capitalised words that are not a name: an acronym the article counts ("une
+    ONG"), a portfolio in a job title ("ministre de l'Intérieur", "chef de la
+    Transition guinéenne")."""
+    if end - start == 1 and _is_acronym(toks[start].text):
+        return fold(toks[start].text) in casing.counted
+    if not toks[start].pos or any(t.pos in ("PROPN", "X") or _is_acronym(t.text) for t in toks[start:end]):
+        return False
+    if fold(toks[start].text) in rules.institution_heads or fold(toks[end - 1].text) in rules.institution_heads:
+        return False
+    i = start - 1
+    while i >= 0 and fold(toks[i].text) in _DETERMINERS:
+        i -= 1
+    if i < 0 or fold(toks[i].text) not in _OF:
+        return False
+    i -= 1
+    while i >= 0 and toks[i].pos == "ADJ" and toks[i].text.islower():
+        i -= 1  # "ministre ivoirien de"
+    return i >= 0 and _person_word(toks[i], kb, rules)
+
+
+def _person_word(tok: Token, kb: KnowledgeBase, rules: LinkRules) -> bool:
+    """A lowercase noun of a person: a role ("président") or a descriptor ("avocat")."""
+    word = fold(tok.text)
+    return tok.text[:1].islower() and (word in kb.role_words or word in rules.descriptors.get("PER", ()))
+
+
+def _split_at_institution(
+    toks: tuple[Token, ...], start: int, end: int, label: str, rules: LinkRules
+) -> list[tuple[int, int, str]]:
+    """A person span that runs into an institution ("Amadou Ba de la Cour
+    suprême") is the person and the institution."""
+    if label == "PER":
+        for k in range(start + 1, end - 1):
+            if fold(toks[k].text) in _OF:
+                m = k + 1
+                while m < end and fold(toks[m].text) in _DETERMINERS:
+                    m += 1
+                heads = {fold(toks[m].text), fold(toks[end - 1].text)} if m < end else set()
+                if heads & rules.institution_heads and toks[m].text[:1].isupper():
+                    return [(start, k, "PER"), (m, end, "ORG")]
+    return [(start, end, label)]
 
 
 def _kb_spans(ann: AnnotatedArticle, raw: str, kb: KnowledgeBase, keys: Mapping[str, str]) -> list[_Span]:
@@ -305,6 +553,297 @@ def _is_longer_name(m: _Span, inside: list[_Span], toks: tuple[Token, ...]) -> b
     return bool(words) and any(w[0].isupper() for w in words) and not all(w in "-–" for w in rest)
 
 
+def _institution_spans(spans: list[_Span], toks: tuple[Token, ...], raw: str, rules: LinkRules) -> list[_Span]:
+    """A body named by a lowercase noun and its complement is one organisation,
+    with the names inside it ("ministère ivoirien de l'Intérieur", "ambassade
+    des États-Unis à Nairobi"); the parse says where the complement ends."""
+    for h, t in enumerate(toks):
+        if not (t.text[:1].islower() and fold(t.text) in rules.institution_nouns):
+            continue
+        if any(s.start <= h < s.end for s in spans):
+            continue  # already inside a name ("Ministère" of a title, a model span)
+        end = _complement_end(toks, h)
+        if end is None or any(h < s.start < end < s.end for s in spans):
+            continue
+        name = raw[t.start : toks[end - 1].end]
+        spans = [s for s in spans if not (h <= s.start and s.end <= end)]
+        spans.append(_Span(h, end, "ORG", _NIL + name_key(name), "model", evidence="ORG"))
+    return sorted(spans, key=lambda s: s.start)
+
+
+def _complement_end(toks: tuple[Token, ...], h: int) -> int | None:
+    """End of the tokens after `h` that depend on it through adjectives and
+    "de/à" complements ("ukrainien de la défense"); None when it has no complement."""
+    j, complement = h + 1, False
+    while j < len(toks) and toks[j].sentence_id == toks[h].sentence_id:
+        k, inside = j, False
+        for _ in range(8):  # climb from j towards h
+            tk = toks[k]
+            if tk.dep not in _COMPLEMENT_DEPS or (tk.dep == "case" and fold(tk.text) not in _COMPLEMENT_CASES):
+                break
+            if tk.head == h:
+                inside = True
+                complement = complement or tk.dep == "nmod"
+                break
+            if not h < tk.head < len(toks) or tk.head == k:
+                break
+            k = tk.head
+        if not inside:
+            break
+        j += 1
+    return j if complement and toks[j - 1].text[-1:].isalnum() else None
+
+
+def _titled_names(spans: list[_Span], toks: tuple[Token, ...], raw: str, rules: LinkRules) -> list[_Span]:
+    """Names after a title that the model did not tag ("M. Sall", "Mgr Kpodzro"): persons."""
+    covered = {i for s in spans for i in range(s.start, s.end)}
+    added = []
+    for i, t in enumerate(toks):
+        if t.text not in rules.titles or i in covered:
+            continue
+        j = k = _after_title(toks, i)
+        while (
+            k < len(toks)
+            and toks[k].sentence_id == t.sentence_id
+            and toks[k].text[:1].isupper()
+            and toks[k].text[-1:].isalnum()
+            and k not in covered
+        ):
+            k += 1
+        if k > j:
+            name = raw[toks[j].start : toks[k - 1].end]
+            added.append(_Span(j, k, "PER", _NIL + name_key(name), "model", evidence="PER"))
+    return sorted(spans + added, key=lambda s: s.start) if added else spans
+
+
+def _acronyms(spans: list[_Span], toks: tuple[Token, ...], raw: str) -> list[_Span]:
+    """An acronym and the name it is defined by in the article are one entity
+    ("Union africaine (UA)" ... "l'UA"; "CNSP (Conseil national pour la
+    sauvegarde de la patrie)"): the name becomes one span, and every use of
+    the acronym in the article, tagged by the model or not, takes its id and
+    label."""
+    for full_start, full_end, a in _acronym_definitions(toks):
+        inside = [s for s in spans if s.start < full_end and full_start < s.end]
+        if any(s.start < full_start or s.end > full_end for s in inside):
+            continue  # the name would cut another one
+        full = next((s for s in inside if (s.start, s.end) == (full_start, full_end)), None)
+        if full is None:  # "Patriotic" + "Front (PF)": pieces of one name
+            name = raw[toks[full_start].start : toks[full_end - 1].end]
+            labels = Counter(s.label for s in inside if s.label not in ("PER", "STATE"))
+            full = _Span(full_start, full_end, _top(labels) if labels else "ORG", _NIL + name_key(name), "model")
+            spans = [s for s in spans if s not in inside] + [full]
+        acronym = toks[a].text
+        if not full.entity_id.startswith(_NIL) or not any(
+            s.start == a and not s.entity_id.startswith(_NIL) for s in spans
+        ):
+            linked = full  # the name's id, unless only the acronym is in the KB
+        else:
+            linked = next(s for s in spans if s.start == a)
+            full.entity_id, full.label, full.method = linked.entity_id, linked.label, "coref"
+        for i, t in enumerate(toks):
+            if t.text != acronym:
+                continue
+            at = [s for s in spans if s.start <= i < s.end]
+            if not at:
+                spans.append(_Span(i, i + 1, linked.label, linked.entity_id, "coref"))
+            elif (at[0].start, at[0].end) == (i, i + 1) and at[0] is not linked:
+                at[0].entity_id, at[0].label, at[0].method = linked.entity_id, linked.label, "coref"
+    return sorted(spans, key=lambda s: s.start)
+
+
+def _acronym_definitions(toks: tuple[Token, ...]) -> list[tuple[int, int, int]]:
+    """(name start, name end, acronym token) of "Front populaire ivoirien (FPI)"
+    and "CNSP (Conseil national pour la sauvegarde de la patrie)": an acronym
+    beside a bracket, and the words whose initials spell it on the other side."""
+    found = []
+    for p, t in enumerate(toks):
+        if t.text != "(":
+            continue
+        if p + 2 < len(toks) and _is_acronym(toks[p + 1].text) and toks[p + 2].text in (")", ","):
+            acronym, best = toks[p + 1].text, None
+            for start in range(p - 1, max(-1, p - 13), -1):
+                if not _wordlike(toks[start].text):
+                    break
+                fit = _spells(toks[start:p], acronym) if toks[start].text[:1].isupper() else 0
+                if fit and (best is None or fit > best[0]):
+                    best = (fit, start)
+            if best:
+                found.append((best[1], p, p + 1))
+        elif p > 0 and _is_acronym(toks[p - 1].text):
+            close = next((q for q in range(p + 1, min(len(toks), p + 16)) if toks[q].text in (")", ",")), None)
+            inner = toks[p + 1 : close] if close else ()
+            if len(inner) > 1 and inner[0].text[:1].isupper() and _spells(inner, toks[p - 1].text):
+                found.append((p + 1, close, p - 1))
+    return found
+
+
+def _wordlike(text: str) -> bool:
+    return text[:1].isalnum() or text in ("-", "'", "’")
+
+
+def _spells(words: Iterable[Token], acronym: str) -> int:
+    """How well the initials of `words` spell `acronym`: 3 in order, 2 in another
+    order (an English acronym of a French name), 1 loosely (its first letter, and
+    no letter the name lacks), 0 not at all."""
+    initials = []
+    for t in words:
+        if fold(t.text) in _UNLETTERED or not t.text[:1].isalpha():
+            continue
+        if _is_acronym(t.text):
+            initials += [c for c in t.text if c.isalpha()]  # "Forces armées de la RDC (FARDC)"
+        else:
+            initials += [part[0].upper() for part in t.text.split("-") if part[:1].isalpha()]
+    letters = [c for c in acronym if c.isalpha()]
+    if len(initials) < 2:
+        return 0
+    if initials == letters:
+        return 3
+    if sorted(initials) == sorted(letters):
+        return 2
+    if initials[0] == letters[0] and set(letters) <= set(initials) and len(initials) <= len(letters) + 1:
+        return 1
+    return 0
+
+
+def _label_names(spans: list[_Span], toks: tuple[Token, ...], raw: str, kb: KnowledgeBase, rules: LinkRules) -> None:
+    """Labels of the names the knowledge base does not know, from what the article says.
+
+    What a name's own words or its neighbours say (`_evidence`) overrides the
+    model, and one name (or an acronym and its expansion) keeps one label in
+    the article: the strongest evidence any of its mentions has, else the
+    expansion's label. A one-word name that is the last word of a person's
+    full name in the article (or the first of a two-word one) is that person
+    ("Zuma" after "Jacob Zuma", "Awa" after "Awa Traoré"), unless a title or
+    its own words say otherwise; a name the model calls a person
+    with no such evidence but that follows an article ("le Covid") is not one.
+    A title before a knowledge-base name makes it a person's ("M. Austin").
+    """
+    groups: dict[str, list[_Span]] = defaultdict(list)
+    ranked: dict[int, tuple[int, str]] = {}
+    for s in spans:
+        before = toks[s.start - 1].text if s.start else ""
+        if s.label != "PER" and before in rules.titles:  # "M. Austin" is not the city
+            s.label, s.method = "PER", "model"
+            s.entity_id = _NIL + name_key(raw[toks[s.start].start : toks[s.end - 1].end])
+        if s.entity_id.startswith(_NIL):
+            ranked[id(s)] = (2, s.evidence) if s.evidence else _evidence(s, toks, kb, rules)
+            groups[s.entity_id].append(s)
+    # the words of full names of persons: KB persons, and names the article calls persons most
+    majority = {key: _top(Counter(s.label for s in group)) for key, group in groups.items()}
+    full_names = [
+        words
+        for s in spans
+        if s.label == "PER" and majority.get(s.entity_id, "PER") == "PER"
+        for words in [raw[toks[s.start].start : toks[s.end - 1].end].split()]
+        if len(words) > 1 and all(w.replace("-", "").replace("'", "").isalpha() for w in words)
+    ]
+    surnames = {w[-1] for w in full_names} | {w[0] for w in full_names if len(w) == 2}
+    for group in groups.values():
+        best = max(ranked[id(s)][0] for s in group)
+        found = Counter(ranked[id(s)][1] for s in group if ranked[id(s)][0] == best)
+        text = raw[toks[group[0].start].start : toks[group[0].end - 1].end]
+        if best < 2 and text in surnames and not _is_acronym(text):
+            label = "PER"  # "Zuma" (ORG for the model) after "Jacob Zuma", "Awa" after "Awa Traoré"
+        elif best:
+            label = _top(found)
+        elif len({s.end - s.start for s in group}) > 1 and any(_is_acronym(toks[s.start].text) for s in group):
+            label = max(group, key=lambda s: s.end - s.start).label  # the acronym takes its expansion's label
+        elif group[0].label == "PER" and any(
+            s.end - s.start == 1 and s.start and fold(toks[s.start - 1].text) in _ARTICLES for s in group
+        ):
+            label = "MISC"  # "le Covid", "du Covid": not a person
+        else:
+            continue
+        for s in group:
+            s.label = label
+
+
+def _repeated_persons(spans: list[_Span], toks: tuple[Token, ...], casing: _Casing) -> list[_Span]:
+    """A person's last name used again where the model tagged nothing ("Jacob
+    Zuma" ... "la défense de Zuma"): a mention of that person (linked by
+    `_corefer_persons`), unless the article also writes the word in lowercase,
+    it follows an article or it stands beside another capitalised word."""
+    covered = {i for s in spans for i in range(s.start, s.end)}
+    surnames = {toks[s.end - 1].text for s in spans if s.label == "PER" and s.end - s.start > 1}
+    added = []
+    for i, t in enumerate(toks):
+        if t.text not in surnames or i in covered or len(t.text) < 3 or not t.text[:1].isupper():
+            continue
+        if fold(t.text) in casing.lower or not t.text.replace("-", "").isalpha():
+            continue
+        if i and fold(toks[i - 1].text) in _ARTICLES:
+            continue  # "la Cisa": not a person
+        before = toks[i - 1].text if i else ""
+        after = toks[i + 1].text if i + 1 < len(toks) else ""
+        if (before[:1].isupper() and before[-1:].isalnum()) or after[:1].isupper():
+            continue  # part of a longer name the model missed
+        added.append(_Span(i, i + 1, "PER", _NIL + name_key(t.text), "model"))
+    return sorted(spans + added, key=lambda s: s.start) if added else spans
+
+
+def _evidence(s: _Span, toks: tuple[Token, ...], kb: KnowledgeBase, rules: LinkRules) -> tuple[int, str]:
+    """The label a name's own words or its neighbours give it: (2, label) for
+    strong evidence, (1, label) for weaker, (0, "") for none.
+
+    Strong: ORG for a name headed by an institution word ("Front populaire
+    ivoirien", "Patriotic Front"), LOC for a part of a known place ("Europe
+    de l'Ouest"), PER after a title ("M. Zuma").
+    Weaker: PER after a person word ("l'avocat Diallo", "le président
+    congolais, X") or, for a name of two words or more, in apposition to one
+    ("Awa Traoré, la directrice"); the descriptor's label after one ("le
+    groupe armé Codeco", "le missile Sarmat") or in apposition ("Kpalimé, une
+    ville"). Acronyms get no PER but a title's.
+    """
+    if {fold(toks[s.start].text), fold(toks[s.end - 1].text)} & rules.institution_heads:
+        return 2, "ORG"
+    place = kb.aliases.get(name_key(toks[s.start].text))
+    if place and kb.entities[place.entity_id].type in ("LOC", "STATE") and s.end - s.start > 1:
+        rest = {fold(t.text) for t in toks[s.start + 1 : s.end]}
+        if rest <= rules.region_words | _ARTICLES | _OF:
+            return 2, "LOC"  # "Europe de l'Ouest"
+    i = s.start - 1
+    if i >= 0 and toks[i].text in rules.titles:
+        return 2, "PER"
+    comma = i >= 0 and toks[i].text == ","
+    i -= comma  # "le président nigérian, Bola Tinubu"
+    while i >= 0 and s.start - i <= 4 and toks[i].pos == "ADJ" and toks[i].text.islower():
+        i -= 1  # "le groupe armé Codeco"
+    acronym = _is_acronym(toks[s.start].text)
+    if i >= 0 and toks[i].text[:1].islower():
+        if _person_word(toks[i], kb, rules) and not acronym:
+            return 1, "PER"
+        for label, words in rules.descriptors.items():
+            if fold(toks[i].text) in words and not comma:
+                return 1, label
+    after = toks[s.end : s.end + 3]
+    # an apposition, not the subject of the next clause ("à Kpalimé, une équipe de secours a vu")
+    appos = len(after) == 3 and after[0].text == "," and not _clause_follows(toks, s.end + 1)
+    if appos and fold(after[1].text) in _DETERMINERS | {"un", "une"}:
+        for label, words in rules.descriptors.items():
+            if fold(after[2].text) in words and label != "PER":
+                return 1, label  # "Kpalimé, une ville du Togo"
+    if s.end - s.start < 2 or acronym:
+        return 0, ""  # an apposition may belong to the next name: "au Soleil, le président du club, X, a dit"
+    if appos and fold(after[1].text) in _DETERMINERS:
+        if _person_word(after[2], kb, rules):
+            return 1, "PER"  # "Awa Traoré, la directrice de l'école"
+    # the parse's apposition: "le chef de la Transition guinéenne, Mamadi Doumbouya"
+    head = next((t for t in toks[s.start : s.end] if not s.start <= t.head < s.end), toks[s.start])
+    if head.dep == "appos" and _person_word(toks[head.head], kb, rules):
+        return 1, "PER"
+    return 0, ""
+
+
+def _clause_follows(toks: tuple[Token, ...], i: int) -> bool:
+    """Whether a verb comes before the next punctuation from token i (or there is no parse)."""
+    for t in toks[i : i + 20]:
+        if not t.pos or t.pos in ("VERB", "AUX"):
+            return True
+        if t.text in (",", ".", ";", ":", ")", "!", "?"):
+            return False
+    return True
+
+
 def _corefer_persons(spans: list[_Span], toks: tuple[Token, ...], raw: str) -> None:
     """Link partial person names to a fuller name of the same article.
 
@@ -369,20 +908,37 @@ def _refers_to(s: _Span, toks: tuple[Token, ...], kb: KnowledgeBase, rules: Link
 # ----------------------------------------------------------- demonyms, roles
 
 
-def _demonyms(clean: CleanArticle, ann: AnnotatedArticle, kb: KnowledgeBase, rules: LinkRules) -> list[Mention]:
-    """Words of nationality ("russe", "Nord-Coréennes", "russo-nord-coréen")."""
+def _demonyms(
+    clean: CleanArticle, ann: AnnotatedArticle, kb: KnowledgeBase, rules: LinkRules, names: list[Mention]
+) -> list[Mention]:
+    """Words of nationality ("russe", "Nord-Coréennes", "russo-nord-coréen", the "russe" of "pro-russe").
+
+    A form several states share ("congolais") is the one among them whose
+    head of state or minister the sentence names ("le président congolais
+    Félix Tshisekedi"), else the one the article names most (by name,
+    capital or seat), if one does.
+    """
     out = []
+    named = Counter(kb.stands_for(m.entity_id) or m.entity_id for m in names)
+    offices: dict[int, set[str]] = defaultdict(set)  # sentence -> states whose office-holders it names
+    for m in names:
+        offices[m.sentence_id] |= {r.of_id for r in kb.held.get(m.entity_id, [])}
     sentence_starts = [s.start for s in ann.sentences]
     for block in clean.blocks:
         for m in _WORDS.finditer(block.text):
-            state = _demonym_state(m.group(), kb, rules)
-            if not state:
+            sentence_id = _sentence_at(ann, sentence_starts, block.raw_start + m.start())
+            weights = None
+            if any(name_key(part) in kb.shared_demonyms for part in m.group().split("-")):
+                weights = named + Counter({state: len(names) + 1 for state in offices[sentence_id]})
+            found = _demonym_state(m.group(), kb, rules, weights)
+            if not found:
                 continue
-            start, end = block.raw_start + m.start(), block.raw_start + m.end()
+            skip, state = found
+            start, end = block.raw_start + m.start() + skip, block.raw_start + m.end()
             out.append(
                 Mention(
                     doc_id=ann.doc_id,
-                    sentence_id=_sentence_at(ann, sentence_starts, start),
+                    sentence_id=sentence_id,
                     start=start,
                     end=end,
                     text=clean.article.raw_text[start:end],
@@ -396,13 +952,40 @@ def _demonyms(clean: CleanArticle, ann: AnnotatedArticle, kb: KnowledgeBase, rul
     return out
 
 
-def _demonym_state(word: str, kb: KnowledgeBase, rules: LinkRules) -> str | None:
-    state = kb.demonyms.get(name_key(word))
+def _demonym_state(
+    word: str, kb: KnowledgeBase, rules: LinkRules, named: Mapping[str, int] | None = None
+) -> tuple[int, str] | None:
+    """(characters before the demonym, its state) for a word, or None.
+
+    "anti-turcs" -> the "turcs" after the prefix (`rules.demonym_affixes`);
+    "franco-maliens", "russo-nord-coréen" -> the first state (the first part
+    from `rules.demonym_prefixes`); "sénégalo-gambien" -> the state whose
+    demonym starts with the part before "-o", when the rest is a demonym too.
+    `named` weighs the states a shared form may mean (see `_demonyms`).
+    """
+    state = _form_state(name_key(word), kb, named)
     if state or "-" not in word:
-        return state
-    first = fold(word.split("-")[0])
-    if first in rules.demonym_prefixes:
-        return kb.demonyms.get(name_key(rules.demonym_prefixes[first]))
+        return (0, state) if state else None
+    head, rest = word.split("-", 1)
+    after = _demonym_state(rest, kb, rules, named)
+    if fold(head) in rules.demonym_affixes:
+        return (len(head) + 1 + after[0], after[1]) if after else None
+    if fold(head) in rules.demonym_prefixes:  # "Russo-Coréenne": whatever follows
+        state = _form_state(name_key(rules.demonym_prefixes[fold(head)]), kb, named)
+    elif after and not after[0] and len(head) >= 5 and fold(head).endswith("o"):
+        stem = name_key(head[:-1])
+        states = {s for form, s in kb.demonyms.items() if form.startswith(stem) and " " not in form}
+        state = states.pop() if len(states) == 1 else None
+    return (0, state) if state else None
+
+
+def _form_state(key: str, kb: KnowledgeBase, named: Mapping[str, int] | None) -> str | None:
+    """The state of a demonym form; of a shared form, the one `named` weighs most, if one does."""
+    if key in kb.demonyms:
+        return kb.demonyms[key]
+    ranked = sorted(((named or {}).get(s, 0), s) for s in kb.shared_demonyms.get(key, ()))
+    if ranked and ranked[-1][0] > (ranked[-2][0] if len(ranked) > 1 else 0):
+        return ranked[-1][1]
     return None
 
 
@@ -416,55 +999,121 @@ def _roles(
     clean: CleanArticle,
     ann: AnnotatedArticle,
     kb: KnowledgeBase,
+    rules: LinkRules,
     mentions: list[Mention],
     keys: Mapping[str, str],
     *,
     date: str,
+    today: str,
 ) -> list[Mention]:
-    """Role phrases naming one person: "président russe", "porte-parole du Kremlin",
-    "ministre russe des Affaires étrangères" -> the holder on `date`.
+    """Role phrases naming one person -> that person.
 
-    The phrase is a role word followed by a demonym or by "de/du/des" and a
-    linked state or organisation. Phrases in apposition to a person's name
-    ("le président russe Vladimir Poutine") are left to the name.
+    A phrase is a role word with a complement ("président russe", "porte-parole
+    du Kremlin", "ministre russe des Affaires étrangères": a demonym, or
+    "de/du/des" and a linked state or organisation), or a role word used alone
+    after a determiner ("le président", "le chef de la junte": the words marked
+    `alone` in role_words.csv). Either may say a former holder ("ancien",
+    "ex-", "défunt") or the current one ("actuel"), words of `rules.role_tense`.
+
+    A phrase with a complement, not former, is the holder on the article's
+    `date`; in an undated article, the one holder from the last year the
+    article mentions to `today` if the KB has only one (an article is no
+    older than the years it names, nor newer than the run). Otherwise (no
+    date, a former holder, no complement) it is a person the article names
+    whom the phrase fits: one the article gave that role in
+    apposition ("le président Alassane Ouattara"), else one the KB lists in it
+    (in office on `date`; without a date, in office at some time, a term
+    without an end first). The latest such person named before the phrase
+    wins; for a phrase with a complement, the first one named after it too.
+    An undated article never gets today's holder for want of a date.
+    Phrases in apposition to a person's name are left to the name.
 
     Args:
         keys: token text -> its `name_key`, for every token of the article.
     """
     toks, raw = ann.tokens, clean.article.raw_text
+    since = "" if date else _last_year_named(clean, today)
     by_start = {m.start: m for m in mentions}
-    persons = [m for m in mentions if m.label == "PER" and m.kind == "name"]
+    names = [m for m in mentions if m.kind == "name"]
+    persons = [m for m in names if m.label == "PER"]
+    named = {m.entity_id for m in persons}
+    given: list[tuple[str, str, str, str]] = []  # (person, role, of, tense) said in apposition
     out: list[Mention] = []
-    resolved: dict[tuple[str, str], str] = {}  # (role word, of) -> holder, for short repeats
+    resolved: dict[tuple[str, str, str], str] = {}  # (role word, of, tense) -> holder, for short repeats
     max_words = max((len(w.split()) for w in kb.role_words), default=1)
     first_words = {w.split()[0] for w in kb.role_words}
     resume = 0  # the tokens before it belong to the last phrase read
     # most tokens cannot start a role word: look only at those that can
-    for i in [k for k, t in enumerate(toks) if keys[t.text] in first_words]:
+    for i in [k for k, t in enumerate(toks) if _unprefixed(keys[t.text]).split(" ")[0] in first_words]:
         if i < resume:
             continue
         match = _role_word_at(toks, i, kb, max_words)
         if not match:
             continue
-        word, role, j = match
-        of, end, role = _role_complement(toks, j, raw, kb, by_start, role)
-        if of is None or _next_to_person(toks, i, end, persons):
+        word, role, j, tense = match
+        if _not_a_holder(toks, i, j, rules):
             resume = j
             continue
-        holder = kb.holder(role, of, date) if role else None
-        holder = holder or resolved.get((word, of))
+        of, end, role = _role_complement(toks, j, raw, kb, by_start, role)
+        first = i
+        if not tense and i > 0 and fold(toks[i - 1].text) in rules.role_tense:
+            first, tense = i - 1, rules.role_tense[fold(toks[i - 1].text)]
+        for n in (2, 1):  # "le président actuel", "le président en exercice"
+            after = fold(" ".join(t.text for t in toks[end : end + n]))
+            if end + n <= len(toks) and not tense and after in rules.role_tense:
+                end, tense = end + n, rules.role_tense[after]
+                break
+        if of is None:
+            of = ""
+            # "chef de l'opposition": a complement the KB does not know; not "demander au président de partir"
+            failed = any(
+                k + 1 < len(toks)
+                and fold(toks[k].text) in ("de", "du", "des", "d'", "d’")
+                and toks[k + 1].pos not in ("VERB", "AUX")
+                for k in {j, end}  # also after "en exercice": "le président en exercice du G5 Sahel"
+            )
+            alone = word in kb.role_alone or tense
+            if failed or not alone or first == 0 or fold(toks[first - 1].text) not in rules.role_determiners:
+                resume = j
+                continue
+        start_c, end_c = toks[first].start, toks[end - 1].end
+        end_c -= len(raw[start_c:end_c]) - len(raw[start_c:end_c].rstrip(".,;:"))  # "chef d'Etat." ends a sentence
+        if any(m.start <= toks[i].start < m.end for m in names):
+            resume = j  # the role word is inside a name ("Premier ministre" of a title)
+            continue
+        beside = _next_to_person(toks, first, end, raw, persons, first_words)
+        if beside:
+            given.append((beside.entity_id, role, of, tense))
+            resume = end
+            continue
+        # beside a name the model missed ("l'actuel président Adama Barro", "le président élu Biden")
+        # or in apposition to one; or indefinite ("un président français")
+        name_next = [k for k in (end, end + 1) if k < len(toks) and (k == end or toks[end].pos == "ADJ")]
+        if (
+            any(toks[k].pos == "PROPN" and toks[k].text[:1].isupper() for k in name_next)
+            or any(toks[k].dep == "appos" and toks[toks[k].head].pos == "PROPN" for k in range(first, j))
+            or (first > 0 and fold(toks[first - 1].text) in rules.role_other)
+        ):
+            resume = end
+            continue
+        holder = None
+        if of and tense != "former":
+            holder = kb.holder(role, of, date, named=named) if date else kb.holder_throughout(role, of, since, today)
+        holder = (
+            holder
+            or _named_holder(role, of, tense, date, start_c, persons, given, kb)
+            or resolved.get((word, of, tense))  # "le ministre russe" after "le ministre russe des Affaires étrangères"
+        )
         if holder:
-            resolved[(word, of)] = holder
-            start_c, end_c = toks[i].start, toks[end - 1].end
-            kind_type = kb.entities[holder].type if holder in kb.entities else "PER"
+            resolved[(word, of, tense)] = holder
             out.append(
                 Mention(
                     ann.doc_id,
-                    toks[i].sentence_id,
+                    toks[first].sentence_id,
                     start_c,
                     end_c,
                     raw[start_c:end_c],
-                    kind_type,
+                    kb.entities[holder].type if holder in kb.entities else "PER",
                     holder,
                     "role",
                     "kb",
@@ -475,12 +1124,86 @@ def _roles(
     return out
 
 
-def _role_word_at(toks: tuple[Token, ...], i: int, kb: KnowledgeBase, max_words: int) -> tuple[str, str, int] | None:
-    """The longest role word starting at token i ("chef de l'État", "président")."""
+def _named_holder(
+    role: str,
+    of: str,
+    tense: str,
+    date: str,
+    at: int,
+    persons: list[Mention],
+    given: list[tuple[str, str, str, str]],
+    kb: KnowledgeBase,
+) -> str | None:
+    """The person named in the article whom a role phrase at offset `at` fits (see `_roles`)."""
+
+    def fit(person: str) -> int | None:
+        """0: given the role in apposition; 1: a KB term fits well; 2: loosely; None: no fit."""
+        for p, r, o, t in given:
+            if p == person and role_head(r) == role_head(role) and o == of and (t == "former") == (tense == "former"):
+                return 0
+        terms = kb.roles_held(person, role, of)
+        if not terms:
+            return None
+        if tense == "former":
+            if date:
+                over = all(not r.valid_on(date) for r in terms) and any(r.ended_by(date) for r in terms)
+            else:
+                over = all(r.valid_to for r in terms)
+            return 1 if over else None
+        if date:
+            return 1 if any(r.valid_on(date) for r in terms) else None
+        return 1 if any(not r.valid_to for r in terms) else 2
+
+    before = [m for m in persons if m.end <= at and m.entity_id in kb.entities]
+    ranked = [(f, -m.start, m.entity_id) for m in before if (f := fit(m.entity_id)) is not None]
+    if not ranked and of:  # "le président russe ... Vladimir Poutine"
+        after = [m for m in persons if m.start >= at and m.entity_id in kb.entities]
+        ranked = [(f, m.start, m.entity_id) for m in after if (f := fit(m.entity_id)) is not None]
+    return min(ranked)[2] if ranked else None
+
+
+def _last_year_named(clean: CleanArticle, today: str) -> str:
+    """The latest year (1900 .. today's) the article's text names, "" if none: no article predates it."""
+    years = [y for b in clean.blocks for y in _YEARS.findall(b.text) if "1900" <= y <= today[:4]]
+    return max(years, default="")
+
+
+def _not_a_holder(toks: tuple[Token, ...], i: int, j: int, rules: LinkRules) -> bool:
+    """A role word (tokens i..j-1) that names no holder of the office at the time.
+
+    An adjective ("le fonds souverain"), an attribute ("Trump sera le
+    président", "devenu président", "en tant que président", "commandant en
+    chef") or an office in general ("le premier président", "le futur
+    président": `rules.role_other`).
+    """
+    if not any(t.pos in ("NOUN", "PROPN") for t in toks[i:j]):
+        return True
+    if any(t.dep == "cop" and i <= t.head < j for t in toks[max(0, i - 4) : i]):
+        return True
+    if i == 0:
+        return False
+    before = fold(toks[i - 1].text)
+    return before in rules.role_other or before in ("en", "comme", "que") or toks[i - 1].pos in ("VERB", "AUX")
+
+
+def _unprefixed(key: str) -> str:
+    """A role word's key without the "ex-" of "l'ex-président"."""
+    return key[3:] if key.startswith("ex ") else key
+
+
+def _role_word_at(
+    toks: tuple[Token, ...], i: int, kb: KnowledgeBase, max_words: int
+) -> tuple[str, str, int, str] | None:
+    """The longest role word starting at token i ("chef de l'État", "président", "ex-président").
+
+    Returns (word key, role, end token, tense): tense "former" for "ex-".
+    """
     for n in range(min(max_words * 2, len(toks) - i), 0, -1):
         key = name_key(_join(toks[i : i + n]))
         if key in kb.role_words:
-            return key, kb.role_words[key], i + n
+            return key, kb.role_words[key], i + n, ""
+        if _unprefixed(key) in kb.role_words and key != _unprefixed(key):
+            return _unprefixed(key), kb.role_words[_unprefixed(key)], i + n, "former"
     return None
 
 
@@ -489,7 +1212,11 @@ def _role_complement(toks, j, raw, kb, by_start, role):
     if j >= len(toks):
         return None, j, role
     word, after = _hyphenated(toks, j)
-    state = kb.demonyms.get(name_key(word)) if word[:1].islower() else None
+    demonym = by_start.get(toks[j].start)  # found by `_demonyms`, shared forms ("congolais") decided
+    if demonym and demonym.kind == "demonym" and demonym.end == toks[after - 1].end:
+        state = demonym.entity_id if word[:1].islower() else None
+    else:
+        state = kb.demonyms.get(name_key(word)) if word[:1].islower() else None
     if state:
         end = after
         # "ministre russe des Affaires étrangères": the complement refines the role
@@ -529,13 +1256,31 @@ def role_head(role: str) -> str:
     return role.split()[0]
 
 
-def _next_to_person(toks, i: int, end: int, persons: list[Mention]) -> bool:
-    """An apposition: a person's name right before (", ") or right after the phrase."""
-    start_c, end_c = toks[i].start, toks[end - 1].end
+def _next_to_person(
+    toks: tuple[Token, ...], first: int, end: int, raw: str, persons: list[Mention], titles: Collection[str]
+) -> Mention | None:
+    """The person a role phrase (tokens first..end) is in apposition to, or None.
+
+    The name comes right after the phrase or right before it (", "), or after
+    another title (", le roi Abdallah II"; `titles`: first words of role
+    words), or the parse makes one the apposition of the other ("Kurt
+    Campbell, le secrétaire d'État adjoint", "Yahya Jammeh, le célèbre ancien
+    président").
+    """
+    start, stop = toks[first].start, toks[end - 1].end
+    inside = set(range(first, end))
     for p in persons:
-        if 0 <= p.start - end_c <= 2 or 0 <= start_c - p.end <= 3:
-            return True
-    return False
+        if 0 <= p.start - stop <= 2 or 0 <= start - p.end <= 3:
+            return p
+        gap = raw[stop : p.start] if stop <= p.start else ""
+        if _TITLED_NAME_GAP.fullmatch(gap) and any(name_key(w) in titles for w in gap.split()):
+            return p  # "l'actuel souverain de Jordanie, le roi Abdallah II" (not "..., le général X")
+        tokens = {k for k in range(max(0, first - 12), min(len(toks), end + 12)) if p.start <= toks[k].start < p.end}
+        if any(toks[k].dep == "appos" and toks[k].head in inside for k in tokens) or any(
+            toks[k].dep == "appos" and toks[k].head in tokens for k in inside
+        ):
+            return p
+    return None
 
 
 # ------------------------------------------------------------------- corpus
@@ -547,8 +1292,11 @@ def link_corpus(
     """Give names outside the KB stable ids, merge their variants, count entities.
 
     A `nil:` name becomes `<type>:<slug>`, its type the label most often given
-    to it. A one-word person name that is the last word of exactly one longer
-    person name of the corpus joins it ("Stoltenberg" -> "Jens Stoltenberg").
+    to it, its name the spelling the id was made from ("Awa Traoré", not the
+    "Awa" that joined it). A one-word person name that is the last word of
+    exactly one longer person name of the corpus joins it ("Stoltenberg" ->
+    "Jens Stoltenberg"); an acronym the corpus defines by exactly one name
+    ("Front populaire ivoirien (FPI)") is that name in every article.
 
     Returns:
         the mentions with final ids, the entities table, and the final id of
@@ -557,10 +1305,13 @@ def link_corpus(
     mentions = [m for doc in documents for m in doc]
     labels: dict[str, Counter] = defaultdict(Counter)
     surfaces: dict[str, Counter] = defaultdict(Counter)
+    expansions: dict[str, set[str]] = defaultdict(set)  # an acronym's nil id -> the ids it was defined as
     for m in mentions:
         if m.entity_id.startswith(_NIL):
             labels[m.entity_id][m.label] += 1
             surfaces[m.entity_id][m.text] += 1
+        if m.kind == "name" and _is_acronym(m.text) and m.entity_id != _NIL + name_key(m.text):
+            expansions[_NIL + name_key(m.text)].add(m.entity_id)
 
     nil_type = {key: _top(c) for key, c in labels.items()}
     full_persons = defaultdict(set)
@@ -581,6 +1332,8 @@ def link_corpus(
             candidates = full_persons.get(words[0], set()) | kb_persons.get(words[0], set())
             if len(candidates) == 1:
                 target = next(iter(candidates))
+        elif len(expansions.get(key, ())) == 1:
+            target = next(iter(expansions[key]))
         final_id[key] = target
 
     def resolve(key: str) -> str:
@@ -604,7 +1357,7 @@ def link_corpus(
             m = replace(m, entity_id=entity_id, label=label, method="cluster" if target != m.entity_id else m.method)
         linked.append(m)
 
-    names = {renamed[key]: _top(surfaces[key]) for key in nil_type if final_id[key] == key}
+    names = {renamed[key]: _spelling(key, surfaces[key]) for key in nil_type if final_id[key] == key}
     return linked, _entities(linked, kb, names), renamed
 
 
@@ -633,6 +1386,12 @@ def _entities(mentions: list[Mention], kb: KnowledgeBase, nil_names: dict[str, s
             )
         )
     return out
+
+
+def _spelling(key: str, surfaces: Counter) -> str:
+    """The commonest spelling of a `nil:` id's own name among the texts of its mentions."""
+    own = Counter({text: n for text, n in surfaces.items() if _NIL + name_key(text) == key})
+    return _top(own or surfaces)
 
 
 def _top(counter: Counter) -> str:

@@ -1,0 +1,227 @@
+"""Names the knowledge base does not know: where they start, what they are,
+which mentions are one entity (the real model, on sentences written for
+these tests)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.records import Article
+from pipeline.stages.annotate import annotate
+from pipeline.stages.clean import clean
+from pipeline.stages.link import link_article, link_corpus
+
+
+@pytest.fixture(scope="module")
+def names_of(nlp, kb, link_rules, boilerplate_rules):
+    """Texts (one article each; "\\n" separates blocks) -> their name mentions
+    as (text, label, entity name), in order."""
+
+    def run(*texts: str) -> list[tuple[str, str, str]]:
+        cleaned = [clean(Article(f"d{i}", "", "", "2024-06-18", "", t), boilerplate_rules) for i, t in enumerate(texts)]
+        per_doc = [
+            link_article(c, a, kb, link_rules, today="2026-11-21") for c, a in annotate(cleaned, nlp, batch_size=8)
+        ]
+        mentions, entities, _ = link_corpus(per_doc, kb)
+        names = {e.entity_id: e.name for e in entities}
+        return [(m.text, m.label, names[m.entity_id]) for m in mentions if m.kind == "name"]
+
+    return run
+
+
+def _texts(mentions):
+    return [text for text, *_ in mentions]
+
+
+# ----------------------------------------------- 2. the start of a sentence
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted", "unwanted"),
+    [
+        # a capitalised common word opening a heading is no part of a name
+        (
+            "Guerre Soudan - Tchad : les réfugiés affluent à la frontière\nLa guerre a fait des milliers de morts.",
+            ["Soudan", "Tchad"],
+            ["Guerre Soudan"],
+        ),
+        (
+            "Conflit Éthiopie - Érythrée : le retour des tensions\nLe conflit inquiète les voisins.",
+            ["Éthiopie", "Érythrée"],
+            ["Conflit Éthiopie"],
+        ),
+        ("Crise au Sahel\nLa crise au Sahel s'aggrave, selon les experts.", ["Sahel"], ["Crise au Sahel"]),
+        # after a determiner, in a sentence with a verb, the capital is the name's
+        (
+            "La Bundeswehr manque de munitions.\nSelon le journal, la Bundeswehr ne tiendrait que quelques jours.",
+            ["Bundeswehr", "Bundeswehr"],
+            [],
+        ),
+        ("Le Hezbollah a tiré des roquettes.\nIsraël a riposté.", ["Hezbollah"], []),
+        ("Les Nations unies ont condamné l'attaque.\nLe secrétaire général a parlé.", ["Nations unies"], []),
+        ("La Cedeao a suspendu le Mali.\nLe Mali conteste.", ["Cedeao"], []),
+    ],
+)
+def test_a_capital_that_only_opens_a_sentence_is_not_a_name(names_of, text, wanted, unwanted):
+    found = _texts(names_of(text))
+    assert all(found.count(w) >= wanted.count(w) for w in wanted), found
+    assert not set(unwanted) & set(found)
+
+
+# --------------------------------------------------------------- 3. titles
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "entity"),
+    [
+        ("M. Sall a quitté Dakar. Macky Sall reviendra lundi.", "Sall", "Macky Sall"),
+        ("Mme Ouédraogo a répondu aux questions des élus.", "Ouédraogo", "Ouédraogo"),
+        ("Le Dr Mensah soigne les malades à Accra.", "Mensah", "Mensah"),
+        ("Mgr Kpodzro a béni la foule à Lomé.", "Kpodzro", "Kpodzro"),
+        ("Me Diallo, l'avocat de la famille, a fait appel.", "Diallo", "Diallo"),
+        # a title before a city's name makes it a person's
+        ("Mme Paris a témoigné devant le tribunal.", "Paris", "Paris"),
+        # a role word opening the model's span is left out too
+        ("Le président Tinubu a salué le vote des députés.", "Tinubu", "Bola Tinubu"),
+    ],
+)
+def test_titles_stay_outside_the_person(names_of, text, mention, entity):
+    mentions = names_of(text)
+    assert (mention, "PER", entity) in mentions
+    assert not any(t.split()[0] in ("M.", "Mme", "Dr", "Mgr", "Me", "président") for t in _texts(mentions))
+
+
+def test_a_titled_surname_joins_the_full_name_across_articles_only_when_unambiguous(names_of):
+    mentions = names_of(
+        "Amadou Koné dirige la société depuis 2019.",
+        "M. Koné a annoncé des bénéfices.",
+        "Ibrahim Touré et Moussa Touré sont frères.",
+        "M. Touré a démissionné.",
+    )
+    entity = {(text, name) for text, _, name in mentions}
+    assert ("Koné", "Amadou Koné") in entity
+    assert ("Touré", "Touré") in entity  # two Tourés in the corpus: left alone
+
+
+# ------------------------------------------- 4. labels of unknown names
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "label"),
+    [
+        # the head noun of an institution
+        ("La Cour Constitutionnelle a validé la candidature.", "Cour Constitutionnelle", "ORG"),
+        ("La Chambre de commerce de Dakar organise un forum.", "Chambre de commerce de Dakar", "ORG"),
+        # a descriptor before the name
+        ("Le mouvement rebelle Codeco a revendiqué l'attaque.", "Codeco", "ORG"),
+        ("Le parti Pastef a remporté les législatives.", "Pastef", "ORG"),
+        ("Il a publié la vidéo sur la messagerie Telegram.", "Telegram", "ORG"),
+        ("La plateforme Jumia a recruté mille livreurs.", "Jumia", "ORG"),
+        ("La Russie a testé le missile Sarmat cette semaine.", "Sarmat", "MISC"),
+        # a part of a known place
+        ("Plusieurs partenaires d'Europe de l'Ouest ont adhéré à l'accord.", "Europe de l'Ouest", "LOC"),
+        # a first name after the person's full name
+        ("Awa Traoré vend des légumes au marché. Awa raconte que les prix montent.", "Awa", "PER"),
+    ],
+)
+def test_what_the_article_says_of_a_name_gives_its_label(names_of, text, mention, label):
+    assert mention in _texts(names_of(text))
+    assert {lab for t, lab, _ in names_of(text) if t == mention} == {label}
+
+
+def test_a_name_after_an_article_is_not_a_person(names_of):
+    labels = {label for text, label, _ in names_of("La propagation du Covid inquiète les médecins de Lagos.")}
+    assert labels and "PER" not in labels
+
+
+def test_an_acronym_takes_the_label_of_its_expansion(names_of):
+    mentions = names_of(
+        "Le Mouvement pour la renaissance du Sahel (MRS) a tenu son congrès. Le MRS réclame des élections."
+    )
+    assert {(label, name) for text, label, name in mentions if text == "MRS"} == {
+        ("ORG", "Mouvement pour la renaissance du Sahel")
+    }
+
+
+# ------------------------------------------------ 5. acronym and full form
+
+
+@pytest.mark.parametrize(
+    ("texts", "acronym", "entity"),
+    [
+        (["L'Union africaine (UA) a salué l'accord. Selon l'UA, la trêve tient."], "UA", "Union africaine"),
+        (
+            ["Le CNSP (Conseil national pour la sauvegarde de la patrie) a pris le pouvoir à Niamey."],
+            "CNSP",
+            "Conseil national pour la sauvegarde de la patrie",
+        ),
+        # defined in one article, the acronym is that name in the others
+        (
+            [
+                "Le Mouvement pour la renaissance du Sahel (MRS) a tenu son congrès.",
+                "Le MRS réclame des élections anticipées à Bamako.",
+            ],
+            "MRS",
+            "Mouvement pour la renaissance du Sahel",
+        ),
+    ],
+)
+def test_an_acronym_and_its_full_form_are_one_entity(names_of, texts, acronym, entity):
+    mentions = names_of(*texts)
+    assert {name for text, _, name in mentions if text == acronym} == {entity}
+    assert entity in _texts(mentions)
+
+
+def test_a_bracketed_credit_is_not_a_definition(names_of):
+    mentions = names_of("Abidjan (AFP) - Le président a parlé aux journalistes.")
+    assert ("Abidjan", "LOC", "Abidjan") in mentions
+    assert {name for text, _, name in mentions if text == "AFP"} != {"Abidjan"}
+
+
+# --------------------------------------------------------- 6. institutions
+
+
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        ("Le ministère ivoirien de l'Intérieur a interdit la marche.", [("ministère ivoirien de l'Intérieur", "ORG")]),
+        ("Le ministère de la santé du Kenya a publié un bilan.", [("ministère de la santé du Kenya", "ORG")]),
+        ("La Chambre de commerce de Dakar organise un forum.", [("Chambre de commerce de Dakar", "ORG")]),
+        # an administrative descriptor stays outside the place
+        ("La région de Koursk est frappée.", [("Koursk", "LOC")]),
+        # a person's span that runs into an institution is both
+        ("Le juge Amadou Ba de la Cour suprême a tranché.", [("Amadou Ba", "PER"), ("Cour suprême", "ORG")]),
+        # a portfolio in a job title is not a name
+        ("Le ministre de l'Intérieur a démissionné hier soir.", []),
+        ("Selon le chef de la Transition guinéenne, le calendrier tient.", []),
+    ],
+)
+def test_institution_spans(names_of, text, spans):
+    assert [(t, label) for t, label, _ in names_of(text)] == spans
+
+
+def test_no_state_inside_an_embassy(names_of):
+    mentions = names_of("L'ambassade des États-Unis à Nairobi a été fermée.")
+    assert mentions[0][:2] == ("ambassade des États-Unis", "ORG") or mentions[0][:2] == (
+        "ambassade des États-Unis à Nairobi",
+        "ORG",
+    )
+    assert "États-Unis" not in _texts(mentions)
+
+
+# ------------------------------------------------------- 11. non-entities
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("Plusieurs États africains ont voté contre.", []),
+        ("Chaque État partie doit ratifier le traité.", []),
+        ("Le PIB du Sénégal recule et une ONG proteste.", ["Sénégal"]),
+        ("Il vit dans l'État nigérian de Kano.", ["Kano"]),
+        ("Les Africains de la diaspora envoient de l'argent au pays.", []),
+        ("Le procureur de la République a demandé une enquête.", []),
+    ],
+)
+def test_words_that_are_not_names(names_of, text, wanted):
+    assert _texts(names_of(text)) == wanted
