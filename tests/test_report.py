@@ -4,20 +4,36 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import inspect
 import json
+import math
+import random
 import re
 import shutil
+from dataclasses import asdict
 from html.parser import HTMLParser
+from importlib.resources import files
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import networkx as nx
 import pandas as pd
 import pytest
 
-from pipeline.records import Cooccurrence, Entity, Evidence, Mention
+from pipeline.config import ConfigError, load_config
+from pipeline.records import Cooccurrence, DocumentRow, Entity, Evidence, Mention
 from pipeline.stages.export import build_graph
 from pipeline.views.explore import load
-from pipeline.views.report import fold, layout, render_report, report_data
+from pipeline.views.report import (
+    CANVAS,
+    COLOUR_MODES,
+    MAX_NODES,
+    fold,
+    layout,
+    render_report,
+    report_data,
+    template_files,
+)
 
 ENTITIES = [
     Entity("Q7747", "Vladimir Poutine", "PER", "Q7747", 5, 2, "Poutine|Vladimir Poutine|président russe"),
@@ -38,6 +54,8 @@ EVIDENCE = [
     Evidence("edge", "Q423", "Q7747", "", "d2", 0, 0, 26, "Pyongyang accueille POUTINE"),  # a duplicate
     Evidence("edge", "Q7747", "org:evil", "", "d3", 4, 100, 100 + len(INJECTED), INJECTED),
 ]
+# the entities of the data, most mentioned first
+ORDER = ["Q7747", "Q423", "Q56226", "org:evil"]
 
 
 def _render(**kwargs) -> str:
@@ -50,8 +68,32 @@ def _blob(page: str) -> dict:
     return json.loads(found.group(1))
 
 
-def _node(data: dict, entity_id: str) -> dict:
-    return next(n for n in data["nodes"] if n["id"] == entity_id)
+def _entity(data: dict, entity_id: str) -> dict:
+    """One entity of the data's columns, as a dict."""
+    table = data["entities"]
+    i = table["id"].index(entity_id)
+    row = {name: column[i] for name, column in table.items() if len(column) == len(table["id"])}
+    if i < data["drawn"]:
+        row.update(x=table["x"][i], y=table["y"][i], size=table["size"][i])
+    return row
+
+
+def _neighbours(data: dict, entity_id: str) -> list[dict]:
+    """The entity's listed edges: the neighbour's id and the edge's columns."""
+    i = data["entities"]["id"].index(entity_id)
+    edges = data["edges"]
+    listed = []
+    for j in data["entities"]["links"][i]:
+        other = edges["target"][j] if edges["source"][j] == i else edges["source"][j]
+        columns = {name: column[j] for name, column in edges.items() if j < len(column)}  # dates: drawn edges only
+        listed.append({"id": data["entities"]["id"][other]} | columns)
+    return listed
+
+
+def _spans(data: dict, evidence: list) -> list[tuple[str, str]]:
+    """(highlighted text, entity id) of one evidence line."""
+    text = data["sentences"][evidence[0]]
+    return [(text[s:e], data["entities"]["id"][who]) for s, e, who in evidence[6]]
 
 
 class _Attributes(HTMLParser):
@@ -75,57 +117,71 @@ def _policy(page: str) -> str:
     return next(v for tag, name, v in _attributes(page) if name == "content" and "default-src" in v)
 
 
+def _scripts(page: str) -> list[str]:
+    return re.findall(r"<script>(.*?)</script>", page, re.S)
+
+
 def test_page_requests_nothing_from_outside():
-    page = _render()
-    assert "http://" not in page and "https://" not in page
+    documents = [DocumentRow("d1", "feed.jsonl", "Titre", "2024-06-19", "https://example.org/a", 1, 1, 1, "ok", "")]
+    page = _render(documents=documents)
     for tag, name, value in _attributes(page):
         if name in ("src", "href", "action", "srcset", "poster", "xlink:href", "background"):
             assert value.startswith("data:"), f"<{tag} {name}={value!r}> would be fetched"
     assert not re.search(r"url\(|@import", page), "CSS must not load anything"
+    assert "sourceMappingURL" not in page  # a source map a browser's developer tools would fetch
+    # addresses are only in the data (an article's URL, a link the reader may follow) and in the
+    # vendored libraries (XML namespaces, a comment), never in the page's own markup, style or script
+    own = page.replace(re.search(r'id="pressgraph-data">.*?</script>', page, re.S).group(), "")
+    for library in _scripts(page)[:2]:
+        own = own.replace(library, "")
+    assert "http://" not in own and "https://" not in own
     policy = _policy(page)
     assert "default-src 'none'" in policy and "connect-src 'none'" in policy
 
 
-def test_policy_allows_exactly_the_inline_script_and_style():
+def test_policy_allows_exactly_the_inline_scripts_and_style():
     page = _render()
     policy = _policy(page)
-    script = re.search(r"<script>(.*?)</script>", page, re.S).group(1)
+    scripts = _scripts(page)
+    assert len(scripts) == 3  # graphology, sigma, the page's own
     style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
-    for text in (script, style):
+    for text in (*scripts, style):
         digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in policy
+    assert policy.count("'sha256-") == 4
 
 
 def test_scraped_text_is_escaped_and_reads_back():
     page = _render()
-    assert page.count("</script>") == 2  # the data blob and the script, nothing from the data
-    assert page.count("<script") == 2
+    assert page.count("</script>") == 4  # the data blob and three scripts, nothing from the data
+    assert page.count("<script") == 4
     assert "<img" not in page and "<!--" not in page
     assert "<title>Graph &lt;b&gt;&amp;&lt;/b&gt; co</title>" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page  # the top entities table, escaped
     data = _blob(page)
     assert INJECTED in data["sentences"]
     assert data["title"] == "Graph <b>&</b> co"
-    assert _node(data, "org:evil")["name"] == "<img src=x onerror=alert(1)>"
+    assert _entity(data, "org:evil")["name"] == "<img src=x onerror=alert(1)>"
 
 
-def test_nodes_edges_neighbours_and_evidence():
+def test_entities_edges_neighbours_and_evidence():
     data = _blob(_render())
-    assert [n["id"] for n in data["nodes"]] == ["Q7747", "Q423", "Q56226", "org:evil"]  # by mentions
-    assert len(data["edges"]) == 3
-    assert all(0 <= n["x"] <= 1000 and 0 <= n["y"] <= 1000 for n in data["nodes"])
-    putin = _node(data, "Q7747")
+    assert data["entities"]["id"] == ORDER  # by mentions
+    assert (data["drawn"], data["drawnEdges"]) == (4, 3)
+    assert all(0 <= v <= CANVAS for axis in ("x", "y") for v in data["entities"][axis])
+    putin = _entity(data, "Q7747")
     assert (putin["type"], putin["wikidata"], putin["mentions"]) == ("PER", "Q7747", 5)
-    assert [m["name"] for m in putin["neighbours"]] == ["Corée du Nord", "Kim Jong-un", "<img src=x onerror=alert(1)>"]
-    north_korea = putin["neighbours"][0]
+    assert putin["size"] == max(data["entities"]["size"])
+    neighbours = _neighbours(data, "Q7747")
+    assert [m["id"] for m in neighbours] == ["Q423", "Q56226", "org:evil"]  # heaviest first
+    north_korea = neighbours[0]
     assert north_korea["weight"] == 3 and len(north_korea["evidence"]) == 2  # the duplicate sentence once
     # both names highlighted, whatever their case, accents or alias
-    sentence, _relation, where, spans = north_korea["evidence"][0]
-    text = data["sentences"][sentence]
-    assert where == "d1 #1"
-    assert [(text[s:e], who) for s, e, who in spans] == [("président russe", "Q7747"), ("Corée du Nord", "Q423")]
-    text, spans = data["sentences"][north_korea["evidence"][1][0]], north_korea["evidence"][1][3]
-    assert [(text[s:e], who) for s, e, who in spans] == [("POUTINE", "Q7747")]
+    first, second = north_korea["evidence"]
+    assert first[2:6] == [0, 1, 32, 70]  # its document, sentence and offsets
+    assert data["documents"][first[2]]["id"] == "d1"
+    assert _spans(data, first) == [("président russe", "Q7747"), ("Corée du Nord", "Q423")]
+    assert _spans(data, second) == [("POUTINE", "Q7747")]
 
 
 def test_highlights_follow_mention_offsets():
@@ -135,9 +191,8 @@ def test_highlights_follow_mention_offsets():
         Mention("d2", 0, 20, 27, "POUTINE", "PER", "Q7747", "name", "kb", ""),
     ]
     data = _blob(_render(mentions=pd.DataFrame(mentions)))
-    evidence = _node(data, "Q423")["neighbours"][0]["evidence"]
-    text, spans = data["sentences"][evidence[1][0]], evidence[1][3]
-    assert [(text[s:e], who) for s, e, who in spans] == [("Pyongyang", "Q423"), ("POUTINE", "Q7747")]
+    evidence = _neighbours(data, "Q423")[0]["evidence"]
+    assert _spans(data, evidence[1]) == [("Pyongyang", "Q423"), ("POUTINE", "Q7747")]
 
 
 def test_a_capital_stands_for_its_state_only_when_the_state_is_not_named():
@@ -149,8 +204,63 @@ def test_a_capital_stands_for_its_state_only_when_the_state_is_not_named():
         Mention("d9", 2, 98, 105, "Poutine", "PER", "Q7747", "name", "kb", ""),
     ]
     data = report_data(build_graph(ENTITIES, EDGES), ENTITIES, evidence, mentions=mentions)
-    _sentence, _relation, _where, spans = _node(data, "Q7747")["neighbours"][0]["evidence"][0]
-    assert [(text[s:e], who) for s, e, who in spans] == [("Corée du Nord", "Q423"), ("Poutine", "Q7747")]
+    line = _neighbours(data, "Q7747")[0]["evidence"][0]
+    assert _spans(data, line) == [("Corée du Nord", "Q423"), ("Poutine", "Q7747")]
+
+
+def test_evidence_text_can_come_from_the_sentences_table():
+    # evidence.csv names its sentences; their text is in sentences.csv
+    rows = [{k: v for k, v in asdict(e).items() if k != "text"} for e in EVIDENCE[:2]]
+    sentences = [
+        {"doc_id": "d1", "sentence_id": 0, "block_id": 0, "start": 0, "end": 31, "text": EVIDENCE[0].text},
+        {"doc_id": "d1", "sentence_id": 1, "block_id": 0, "start": 32, "end": 70, "text": EVIDENCE[1].text},
+    ]
+    data = report_data(build_graph(ENTITIES, EDGES), ENTITIES, pd.DataFrame(rows), sentences=pd.DataFrame(sentences))
+    assert sorted(data["sentences"]) == sorted(e.text for e in EVIDENCE[:2])
+    assert report_data(build_graph(ENTITIES, EDGES), ENTITIES, rows)["sentences"] == []
+
+
+def test_evidence_cites_title_date_url_and_links_to_the_offsets(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    documents = [
+        # an HTML page: title, date and URL; its text saved in the outputs' texts/
+        DocumentRow("d1", "pages/a.html", "Poutine à Pyongyang", "2024-06-19T08:00:00+02:00",
+                    "https://example.org/a", 70, 2, 4, "ok", "", "texts/d1 #1.txt"),
+        # a plain-text input: its file name, and the file itself
+        DocumentRow("d2", "articles/d2.txt", "", "", "", 26, 1, 2, "ok", "", "articles/d2.txt"),
+        # one record of a JSON Lines file, without a saved text
+        DocumentRow("d3", "feed.jsonl", "", "", "javascript:alert(1)", 200, 5, 2, "ok", ""),
+    ]  # fmt: skip
+    data = _blob(_render(documents=pd.DataFrame(documents)))
+    cited = {d["id"]: d for d in data["documents"]}
+    assert cited["d1"] == {
+        "id": "d1",
+        "name": "Poutine à Pyongyang",
+        "date": "2024-06-19T08:00:00+02:00",
+        "url": "https://example.org/a",
+        "href": "texts/d1%20%231.txt",
+    }
+    assert cited["d2"]["name"] == "d2.txt"
+    assert cited["d2"]["href"] == (tmp_path / "articles" / "d2.txt").as_uri()
+    assert (cited["d3"]["name"], cited["d3"]["href"]) == ("feed.jsonl · d3", "")
+    # the page links only http(s) addresses (the script checks), never this one
+    assert cited["d3"]["url"] == "javascript:alert(1)" and "/^https?:" in _scripts(_render())[2]
+    without = _blob(_render())["documents"]
+    assert {d["name"] for d in without} == {"d1", "d2", "d3"} and not any(d["href"] for d in without)
+
+
+def test_every_entity_is_in_the_data_drawn_or_not():
+    graph = build_graph(ENTITIES, EDGES)
+    data = report_data(graph, pd.DataFrame(ENTITIES), pd.DataFrame(EVIDENCE), max_nodes=2, max_evidence=1)
+    assert data["entities"]["id"] == ORDER and data["drawn"] == 2
+    assert len(data["entities"]["x"]) == 2  # positions of the drawn ones only
+    assert data["drawnEdges"] == 1 and (data["edges"]["source"][0], data["edges"]["target"][0]) == (0, 1)
+    # an entity not drawn still has its neighbours and their sentences
+    kim = _neighbours(data, "Q56226")
+    assert [m["id"] for m in kim] == ["Q7747"] and len(kim[0]["evidence"]) == 1
+    assert all(len(m["evidence"]) <= 1 for m in _neighbours(data, "Q7747"))
+    assert report_data(graph, ENTITIES, EVIDENCE, max_neighbours=1)["entities"]["links"][0] == [0]
+    assert report_data(graph, ENTITIES, EVIDENCE, max_nodes=0)["drawn"] == 0
 
 
 def test_layout_is_seeded_and_fits_the_square():
@@ -164,25 +274,44 @@ def test_layout_is_seeded_and_fits_the_square():
 def test_typed_relations_come_first_and_once():
     evidence = EVIDENCE + [Evidence("relation", "Q7747", "Q56226", "MEET", "d1", 0, 0, 31, EVIDENCE[0].text)]
     data = report_data(build_graph(ENTITIES, EDGES), ENTITIES, evidence)
-    kim = next(m for m in _node(data, "Q7747")["neighbours"] if m["id"] == "Q56226")
+    kim = next(m for m in _neighbours(data, "Q7747") if m["id"] == "Q56226")
     assert [(data["sentences"][e[0]], e[1]) for e in kim["evidence"]] == [(EVIDENCE[0].text, "MEET")]
-
-
-def test_limits_and_data_frames():
-    graph = build_graph(ENTITIES, EDGES)
-    data = report_data(graph, pd.DataFrame(ENTITIES), pd.DataFrame(EVIDENCE), max_nodes=2, max_evidence=1)
-    assert [n["id"] for n in data["nodes"]] == ["Q7747", "Q423"]
-    assert data["edges"] == [[0, 1, 3]]
-    neighbours = _node(data, "Q7747")["neighbours"]
-    assert [m["node"] for m in neighbours] == [1, -1, -1]  # listed, but not drawn
-    assert all(len(m["evidence"]) <= 1 for m in neighbours)
-    assert report_data(graph, ENTITIES, EVIDENCE, max_neighbours=1)["nodes"][0]["neighbours"][0]["id"] == "Q423"
 
 
 def test_same_inputs_same_page_and_empty_graph():
     assert _render() == _render()
     empty = render_report(build_graph([], []), [], [], title="empty")
-    assert _blob(empty)["nodes"] == [] and 'data-nodes="0"' in empty
+    assert _blob(empty)["entities"]["id"] == [] and 'data-nodes="0"' in empty
+
+
+def test_the_report_settings_are_render_report_arguments():
+    settings = asdict(load_config().report)
+    assert set(settings) <= set(inspect.signature(render_report).parameters)
+    assert settings["max_nodes"] == MAX_NODES
+    page = _render(**(settings | {"max_nodes": 3, "colour_by": "community"}))
+    assert (_blob(page)["drawn"], _blob(page)["colourBy"]) == (3, "community")
+    with pytest.raises(
+        ConfigError, match="report.colour_by = 'rainbow' is invalid; expected one of 'type', 'community'"
+    ):
+        load_config(overrides={"report.colour_by": "rainbow"})
+    with pytest.raises(ValueError, match="colour_by = 'rainbow' is invalid"):
+        _render(colour_by="rainbow")
+    assert COLOUR_MODES == ("type", "community")
+
+
+def test_vendored_libraries_are_the_packages_builds_with_their_licences():
+    vendor = files("pipeline.views") / "templates" / "vendor"
+    readme = (vendor / "README.md").read_text(encoding="utf-8")
+    for name, package, version in (
+        ("sigma.min.js", "sigma", "4.0.4"),
+        ("graphology.umd.min.js", "graphology", "0.26.0"),
+    ):
+        digest = hashlib.sha256((vendor / name).read_bytes()).hexdigest()
+        row = next(line for line in readme.splitlines() if line.startswith(f"| `{name}`"))
+        assert digest in row and version in row and "MIT" in row, f"README's row for {name} is out of date"
+        # the MIT licence's grant, whatever the heading
+        assert "Permission is hereby granted, free of charge" in (vendor / f"{package}.LICENSE.txt").read_text("utf-8")
+    assert {"sigma.min.js", "graphology.umd.min.js", "report.js", "report.html"} <= {p.name for p in template_files()}
 
 
 def _numbered(order: list[int]) -> nx.Graph:
@@ -206,9 +335,9 @@ def test_layout_follows_the_graph_not_the_order_of_a_set():
     down, up = _numbered(list(range(39, -1, -1))), _numbered(list(range(40)))  # only the labels differ
     assert _by_name(down, layout(down)) == _by_name(up, layout(up))
     drawn = [report_data(g, [], [], max_nodes=15) for g in (down, up)]
-    assert [(n["name"], n["x"], n["y"]) for n in drawn[0]["nodes"]] == [
-        (n["name"], n["x"], n["y"]) for n in drawn[1]["nodes"]
-    ]
+    assert [(n, x, y) for n, x, y in zip(drawn[0]["entities"]["name"], drawn[0]["entities"]["x"], drawn[0]["entities"]["y"])] == [
+        (n, x, y) for n, x, y in zip(drawn[1]["entities"]["name"], drawn[1]["entities"]["x"], drawn[1]["entities"]["y"])
+    ]  # fmt: skip
 
 
 def test_undecodable_text_still_makes_a_utf8_page():
@@ -224,6 +353,79 @@ def test_undecodable_text_still_makes_a_utf8_page():
 def test_fold_keeps_offsets():
     assert fold("Corée ÉTATS-Unis l’Est") == "coree etats-unis l'est"
     assert len(fold("İstanbul ß")) == len("İstanbul ß")
+
+
+# ------------------------------------------------------- a synthetic corpus
+
+_FIRST = ("Amina", "Boris", "Chen", "Dmitri", "Elena", "Fatou", "Gustave", "Hiroshi", "Inès", "Jamal",
+          "Kofi", "Léa", "Moussa", "Nadia", "Olga", "Pedro", "Quentin", "Rania", "Sergueï", "Thandiwe")  # fmt: skip
+_LAST = ("Adjei", "Bouchard", "Cissé", "Dubois", "Écoffey", "Fofana", "García", "Haddad", "Ivanova", "Jansen",
+         "Keïta", "Lambert", "Mensah", "Nakamura", "Okafor", "Petrov", "Quispe", "Rossi", "Sow", "Traoré",
+         "Ueda", "Vidal", "Wang", "Xu", "Zongo")  # fmt: skip
+
+
+def synthetic_corpus(n: int = 10_000, *, articles: int = 2_000, seed: int = 7):
+    """A graph of `n` entities like a real corpus's, for the report at scale:
+    (graph, entities, evidence, documents).
+
+    A Barabási–Albert graph (about 2n edges, a few hubs, a long tail), the
+    oldest nodes the most mentioned; each edge has one to three dated
+    articles and a sentence in up to two of them; communities are Louvain's.
+    The graph is built here rather than by `build_graph`, whose exact
+    betweenness takes about a minute at this size.
+    """
+    rng = random.Random(seed)
+    shape = nx.barabasi_albert_graph(n, 2, seed=seed)
+    types = ("PER", "STATE", "ORG", "LOC", "MISC")
+    entities = []
+    for i in range(n):
+        name = f"{_FIRST[i % len(_FIRST)]} {_LAST[i // len(_FIRST) % len(_LAST)]} {i:05d}"
+        mentions = max(1, round(3000 / (i + 1) ** 0.75))
+        entities.append(Entity(f"syn:{i:05d}", name, types[i % 5], "", mentions, max(1, mentions // 3), name))
+    documents = [
+        DocumentRow(f"syn-{k:04d}", "synthetic.jsonl", f"Article {k:04d}", f"2024-{1 + k % 12:02d}-{1 + k % 28:02d}",
+                    f"https://example.org/2024/syn-{k:04d}", 2000, 20, 40, "ok", "")
+        for k in range(articles)
+    ]  # fmt: skip
+    graph = nx.Graph()
+    for e in entities:
+        graph.add_node(e.entity_id, name=e.name, type=e.type, wikidata="", mentions=e.mentions, documents=e.documents)
+    evidence = []
+    for a, b in shape.edges:
+        source, target = sorted((entities[a].entity_id, entities[b].entity_id))
+        weight = rng.choice((1, 1, 1, 2, 2, 3, 5, 8))
+        cited = sorted(rng.sample(documents, min(weight, 3)), key=lambda d: d.date)
+        graph.add_edge(source, target, weight=weight, documents=len(cited), start=cited[0].date, end=cited[-1].date)
+        for k, doc in enumerate(cited[:2]):
+            text = f"{entities[a].name} a rencontré {entities[b].name} lors de la réunion numéro {k + 1}."
+            start = rng.randrange(1500)
+            evidence.append(Evidence("edge", source, target, "", doc.doc_id, rng.randrange(20), start, start + len(text), text))  # fmt: skip
+    communities = nx.community.louvain_communities(graph, weight="weight", seed=seed)
+    for c, members in enumerate(sorted(communities, key=lambda m: (-len(m), min(m)))):
+        for node in members:
+            graph.nodes[node]["community"] = c
+    pagerank = nx.pagerank(graph, weight="weight")
+    for node in graph:
+        spans = [d for *_, d in graph.edges(node, data=True)]
+        graph.nodes[node].update(
+            degree=graph.degree(node),
+            pagerank=round(pagerank[node], 6),
+            start=min(d["start"] for d in spans),
+            end=max(d["end"] for d in spans),
+        )
+    return graph, entities, evidence, documents
+
+
+def test_the_biggest_nodes_do_not_overlap(shipped_run):
+    # ForceAtlas2 keeps the hubs apart: on a drawing 650 pixels high (the
+    # graph area of a 900-pixel window), their circles do not touch
+    run = load(shipped_run.out_dir)
+    data = report_data(run.graph, run.entities, [], max_nodes=MAX_NODES)
+    table, scale = data["entities"], 650 / CANVAS
+    for a in range(3):
+        for b in range(a + 1, 3):
+            apart = math.dist((table["x"][a], table["y"][a]), (table["x"][b], table["y"][b])) * scale
+            assert apart > table["size"][a] + table["size"][b], (table["name"][a], table["name"][b])
 
 
 # ------------------------------------------------------------------ browser
@@ -246,6 +448,8 @@ def browser(tmp_path_factory):
         "--headless=new",
         "--no-sandbox",
         "--disable-gpu",
+        # sigma draws with WebGL 2: without a GPU, Chromium's software renderer (SwiftShader) for this trusted page
+        "--enable-unsafe-swiftshader",
         "--disable-dev-shm-usage",
         "--disable-background-networking",
         "--disable-component-update",
@@ -262,7 +466,20 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
-def _requests(driver, page: str) -> list[str]:
+def _open(driver, page: Path):
+    """Open `page` with empty logs and wait until its script is done."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get("about:blank")
+    driver.get_log("performance")
+    driver.get_log("browser")
+    driver.get(page.as_uri())
+    WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.body.dataset.ready"))
+    assert driver.execute_script("return document.body.dataset.webgl") == "true", "sigma could not draw (WebGL 2)"
+    return driver.find_element("tag name", "body")
+
+
+def _requests(driver, page: Path) -> list[str]:
     """URLs of the requests made since `page` was opened (the browser's own
     start page, logged before it, does not count)."""
     urls = []
@@ -270,51 +487,158 @@ def _requests(driver, page: str) -> list[str]:
         message = json.loads(entry["message"])["message"]
         if message["method"] == "Network.requestWillBeSent":
             urls.append(message["params"]["request"]["url"])
-    assert page in urls, f"the network log never saw {page} opened"
-    return urls[urls.index(page) :]
+    assert page.as_uri() in urls, f"the network log never saw {page} opened"
+    return urls[urls.index(page.as_uri()) :]
+
+
+def _no_request_out_and_no_console_error(driver, page: Path) -> None:
+    assert [u for u in _requests(driver, page) if not u.startswith(("file:", "data:"))] == []
+    errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+
+
+def _click_node(driver, index: int) -> None:
+    """A real mouse click at the centre of drawn entity `index`, the camera reset and drawn first."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    at = driver.execute_async_script(
+        "var i = arguments[0], done = arguments[1], s = window.pressgraph.sigma, camera = s.getCamera();"
+        "camera.cancelAnimation(); camera.setState({x: 0.5, y: 0.5, ratio: 1, angle: 0});"
+        "requestAnimationFrame(function () { requestAnimationFrame(function () {"
+        "  var d = s.getNodeDisplayData(String(i)); done(s.framedGraphToViewport({x: d.x, y: d.y}));"
+        "}); });",
+        index,
+    )
+    container = driver.find_element("id", "graph")
+    size = container.size
+    # offsets from the element's centre (Selenium 4)
+    ActionChains(driver).move_to_element_with_offset(
+        container, round(at["x"] - size["width"] / 2), round(at["y"] - size["height"] / 2)
+    ).click().perform()
+
+
+def _check_the_biggest_nodes_open_their_panels(driver, body, data: dict) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    for i, entity_id in enumerate(data["entities"]["id"][:3]):
+        _click_node(driver, i)
+        # sigma resolves a click from its picking layer, a frame or two later
+        WebDriverWait(driver, 5).until(lambda d, expected=entity_id: body.get_attribute("data-selected") == expected)
+        assert driver.find_element("css selector", "#panel h2").text == data["entities"]["name"][i]
+
+
+def _search(driver, query: str) -> list[str]:
+    """Type `query` in the search box and choose the first result; returns the results' text."""
+    from selenium.webdriver.common.keys import Keys
+
+    box = driver.find_element("id", "search")
+    box.clear()
+    box.send_keys(query)
+    found = [li.text for li in driver.find_elements("css selector", "#results li")]
+    assert found, f"nothing found for {query!r}"
+    box.send_keys(Keys.ENTER)
+    return found
 
 
 def test_report_of_a_real_run_in_chromium(browser, shipped_run, tmp_path):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import WebDriverWait
-
     run = load(shipped_run.out_dir)
-    evidence = pd.read_csv(Path(shipped_run.out_dir) / "evidence.csv", keep_default_na=False)
     page = tmp_path / "report.html"
-    page.write_text(render_report(run.graph, run.entities, evidence, title="shipped", mentions=run.mentions), "utf-8")
-    expected = min(300, run.graph.number_of_nodes())
+    html = render_report(
+        run.graph, run.entities, run.evidence, title="shipped", mentions=run.mentions,
+        documents=run.documents, sentences=run.sentences,
+    )  # fmt: skip
+    page.write_text(html, "utf-8")
+    data = _blob(html)
+    expected = min(MAX_NODES, run.graph.number_of_nodes())
     assert expected > 10
 
-    browser.get("about:blank")
-    browser.get_log("performance")
-    browser.get_log("browser")
-    browser.get(page.as_uri())
-    WebDriverWait(browser, 30).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready"))
-    body = browser.find_element(By.TAG_NAME, "body")
+    body = _open(browser, page)
     assert body.get_attribute("data-nodes") == str(expected)
-    assert len(browser.find_elements(By.CSS_SELECTOR, "svg circle.node")) == expected
-    assert browser.execute_script("return window.pressgraph.nodes.length") == expected
+    assert browser.execute_script("return window.pressgraph.sigma.getGraph().order") == expected
 
-    # find the most mentioned entity by a lower-case, accent-free part of its name
+    # find the most mentioned entity by an upper-case, accent-free part of its name
     top = run.entities.sort_values(["mentions", "entity_id"], ascending=[False, True]).iloc[0]
-    query = fold(top["name"]).upper()[:6]
-    box = browser.find_element(By.ID, "search")
-    box.send_keys(query)
-    assert browser.find_elements(By.CSS_SELECTOR, "#results li")
-    box.send_keys(Keys.ENTER)
+    _search(browser, fold(top["name"]).upper()[:6])
     assert body.get_attribute("data-selected") == top["entity_id"]
-    panel = browser.find_element(By.ID, "panel")
-    assert panel.find_element(By.TAG_NAME, "h2").text == top["name"]
-    assert panel.find_elements(By.CSS_SELECTOR, "blockquote mark.self")
-    assert panel.find_elements(By.CSS_SELECTOR, "blockquote mark.other")
+    panel = browser.find_element("id", "panel")
+    assert panel.find_element("tag name", "h2").text == top["name"]
+    assert panel.find_elements("css selector", "blockquote mark.self")
+    assert panel.find_elements("css selector", "blockquote mark.other")
+    # each sentence is cited with its file and links to its characters in that file
+    quote = panel.find_element("css selector", "blockquote")
+    assert quote.find_element("css selector", ".doc").text.endswith(".txt")
+    address = urlsplit(quote.find_element("css selector", "a.offsets").get_attribute("href"))
+    start, end = map(int, address.fragment.removeprefix("char=").split(","))
+    text = Path(unquote(address.path)).read_text(encoding="utf-8")
+    sentence = quote.text.split("\n")[0]
+    assert text[start:end] in sentence and len(text[start:end]) > 20
 
-    # clicking another node shows that one
-    other = browser.find_elements(By.CSS_SELECTOR, "svg circle.node")[1]
-    browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", other)
-    assert body.get_attribute("data-selected") == other.get_attribute("data-id")
+    _check_the_biggest_nodes_open_their_panels(browser, body, data)
 
-    urls = _requests(browser, page.as_uri())
-    assert [u for u in urls if not u.startswith(("file:", "data:"))] == []
-    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
-    assert errors == []
+    # colour by community: a legend names the communities
+    browser.find_element("css selector", "input[name=colour][value=community]").click()
+    assert browser.find_elements("css selector", "#legend .key")
+    # unchecking a type hides its entities, and their panel says why
+    kind = data["entities"]["type"][0]
+    browser.find_element("css selector", f"input[name=type][value={kind}]").click()
+    shown = browser.execute_script("return window.pressgraph.shown()")
+    assert shown["nodes"] == expected - data["entities"]["type"][:expected].count(kind)
+    browser.execute_script("window.pressgraph.choose(0)")
+    assert f"Hidden on the graph: its type, {kind}, is unchecked" in panel.text
+
+    _no_request_out_and_no_console_error(browser, page)
+
+
+@pytest.fixture(scope="module")
+def synthetic_page(tmp_path_factory):
+    graph, entities, evidence, documents = synthetic_corpus()
+    html = render_report(graph, entities, evidence, title="synthetic", documents=documents)
+    page = tmp_path_factory.mktemp("synthetic") / "report.html"
+    page.write_text(html, "utf-8")
+    return page, _blob(html)
+
+
+def test_report_of_10000_entities_in_chromium(browser, synthetic_page):
+    page, data = synthetic_page
+    assert len(data["entities"]["id"]) == 10_000 and data["drawn"] == MAX_NODES
+    body = _open(browser, page)
+    assert body.get_attribute("data-nodes") == str(MAX_NODES)
+
+    # an entity far below the drawn ones is found, and its panel says why it is not on the graph
+    rank = 9_000
+    name = data["entities"]["name"][rank]
+    found = _search(browser, fold(name)[-12:])
+    assert name in found[0] and "not drawn" in found[0]
+    assert body.get_attribute("data-selected") == data["entities"]["id"][rank]
+    panel = browser.find_element("id", "panel")
+    assert panel.find_element("tag name", "h2").text == name
+    assert f"Not on the graph: it is number {rank + 1:,} by mentions" in panel.text
+    assert panel.find_elements("css selector", ".neighbour-head button")
+    quote = panel.find_element("css selector", "blockquote")
+    assert name in quote.text
+    # its article: title, date, and URL
+    assert quote.find_element("css selector", ".doc").text.startswith("Article ")
+    assert re.fullmatch(r"2024-\d\d-\d\d", quote.find_element("css selector", ".date").text)
+    assert quote.find_element("css selector", "a.url").get_attribute("href").startswith("https://example.org/")
+
+    _check_the_biggest_nodes_open_their_panels(browser, body, data)
+
+    # the edge weight and date filters
+    everything = browser.execute_script("return window.pressgraph.shown()")
+    assert everything == {"nodes": MAX_NODES, "edges": data["drawnEdges"]}
+    browser.execute_script(
+        "var w = document.getElementById('min-weight'); w.value = '3'; w.dispatchEvent(new Event('input', {bubbles: true}));"
+    )
+    heavy = browser.execute_script("return window.pressgraph.shown()")
+    assert heavy["nodes"] == MAX_NODES
+    assert heavy["edges"] == sum(w >= 3 for w in data["edges"]["weight"][: data["drawnEdges"]])
+    assert browser.find_element("id", "dates").is_displayed()
+    browser.execute_script(
+        "var f = document.getElementById('date-from'), t = document.getElementById('date-to');"
+        "f.value = '2024-03-01'; t.value = '2024-03-31';"
+        "f.dispatchEvent(new Event('input', {bubbles: true})); t.dispatchEvent(new Event('input', {bubbles: true}));"
+    )
+    march = browser.execute_script("return window.pressgraph.shown()")
+    assert 0 < march["edges"] < heavy["edges"] and march["nodes"] < MAX_NODES
+
+    _no_request_out_and_no_console_error(browser, page)

@@ -35,6 +35,8 @@ PACKAGED = (
     "pipeline/models/relations.toml",
     "pipeline/models/kb/entities.csv",
     "pipeline/views/templates/report.html",
+    "pipeline/views/templates/vendor/sigma.min.js",
+    "pipeline/views/templates/vendor/graphology.umd.min.js",
 )
 # the KB's build inputs stay in the repository (kb/sources/README.md, their provenance, ships)
 NOT_PACKAGED = ("pipeline/models/kb/sources/*.csv", "pipeline/models/kb/curated/*", "*/build_kb.py")

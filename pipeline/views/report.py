@@ -1,18 +1,24 @@
-"""A self-contained HTML page to explore a run: the graph, an entity's
-neighbours and the sentences behind each edge.
+"""A self-contained HTML page to explore a run: the graph drawn by sigma.js,
+every entity searchable, its neighbours and the sentences behind each edge.
 
 `render_report` is pure: it returns the page as a string. Everything the page
-needs is inline (CSS, JavaScript, the data as one JSON blob) and a Content
-Security Policy forbids any request, so the file opens offline and tells no
-server that it was opened. The layout is computed here (networkx, seeded), the
-browser only draws it.
+needs is inline (CSS, the vendored sigma.js and graphology builds, the page's
+script, the data as one JSON blob) and a Content Security Policy forbids any
+request, so the file opens offline and tells no server that it was opened.
+
+Only the `max_nodes` most mentioned entities are drawn, but every entity is in
+the data: the search finds any of them and shows its neighbours and
+sentences, and says why it is not on the graph. The layout of the drawn
+entities is computed here (ForceAtlas2, networkx, seeded); the browser only
+draws it.
 
 The markup, style and script are package files, `templates/report.html`,
 `report.css` and `report.js` (and two one-line fragments, a table row and a
-legend key), filled with `string.Template`: this module prepares and escapes
-what fills them.
+type filter key), filled with `string.Template`; `templates/vendor/` holds the
+JavaScript libraries (see its README). This module prepares and escapes what
+fills them.
 
-    html = render_report(run.graph, run.entities, evidence, title="pressgraph")
+    html = render_report(run.graph, run.entities, evidence, title="pressgraph", documents=run.documents)
 """
 
 from __future__ import annotations
@@ -28,8 +34,11 @@ from collections.abc import Collection, Mapping
 from dataclasses import fields, is_dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path, PurePath
 from string import Template
 from typing import Any
+from urllib.parse import quote
 
 import networkx as nx
 import pandas as pd
@@ -39,12 +48,39 @@ TYPE_COLOURS = {
     "STATE": "#1f77b4",
     "ORG": "#2ca02c",
     "LOC": "#ff7f0e",
-    "MISC": "#7f7f7f",
+    "MISC": "#9467bd",
 }
-OTHER_COLOUR = "#444444"
+OTHER_COLOUR = "#8c8c8c"
+# the biggest communities (numbered by size, biggest first) get these; the rest OTHER_COLOUR
+COMMUNITY_COLOURS = (
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#1b9e77",
+    "#d95f02",
+    "#7570b3",
+)
+COLOUR_MODES = ("type", "community")
 CANVAS = 1000  # the layout is scaled into a CANVAS x CANVAS square
 _MARGIN = 40
 _PAD = 0.35  # space around each component, in layout units
+# Node radius on screen, in pixels: from MIN_SIZE (fewest mentions) to MIN_SIZE + SIZE_RANGE (most).
+MIN_SIZE = 3.0
+SIZE_RANGE = 15.0
+# Default of `max_nodes` (report.max_nodes). Measured with a synthetic graph
+# of 10,000 entities and 20,000 edges (tests/test_report.py) in headless
+# Chromium, software WebGL, 2 busy CPUs: page load and first render 1.8 s
+# drawing 1,000 (2.0 s: 2,000; 2.5 s: 10,000; most of it is the 6.6 MB of
+# data every entity's panel needs), a click 0.07 s (0.16 s at 10,000). The
+# layout decides: networkx's ForceAtlas2 is quadratic, about 6 s for 1,000
+# nodes, 22 s for 2,000, and out of reach at 10,000.
+MAX_NODES = 1000
 
 
 def render_report(
@@ -54,48 +90,71 @@ def render_report(
     *,
     title: str,
     mentions: pd.DataFrame | list | None = None,
-    max_nodes: int = 300,
-    max_edges: int = 3000,
+    documents: pd.DataFrame | list | None = None,
+    sentences: pd.DataFrame | list | None = None,
+    max_nodes: int = MAX_NODES,
+    max_edges: int = 5000,
     max_neighbours: int = 10,
     max_evidence: int = 5,
     top_entities: int = 50,
-    labels: int = 30,
+    layout_iterations: int = 100,
+    colour_by: str = "type",
     seed: int = 42,
 ) -> str:
     """One HTML page (a string) showing `graph` with its evidence sentences.
 
+    The keyword arguments after `documents` are the `[report]` settings
+    (`ReportConfig`), under the same names.
+
     Args:
         graph: the co-occurrence graph (`build_graph` or graph.graphml):
             node attributes name, type, wikidata, mentions, documents, degree,
-            pagerank; edge attribute weight.
+            pagerank, community, start/end (dated runs); edge attributes
+            weight, documents, start/end.
         entities: entities.csv rows (DataFrame, `Entity` records or dicts);
             their aliases help find names in sentences and in the search box.
-        evidence: evidence.csv rows (DataFrame, `Evidence` records or dicts).
+        evidence: `Evidence` records (with their sentence's text), or
+            evidence.csv rows (DataFrame or dicts) with `sentences`.
         title: shown as the page title (escaped).
         mentions: mentions.csv rows; when given, names in sentences are
             highlighted at the mentions' offsets, else by matching aliases.
-        max_nodes: draw the `max_nodes` most mentioned entities only.
+        documents: documents.csv rows (`DocumentRow` records, dicts or a
+            DataFrame); when given, each sentence is cited with its article's
+            title (or file name), date and URL, and links to its offsets in
+            the file its `text_file` names (`texts/...` beside the report, or
+            the input file; a relative input path is taken from the working
+            folder).
+        sentences: sentences.csv rows, the text of evidence rows without one.
+        max_nodes: draw the `max_nodes` most mentioned entities (the others
+            are still searchable).
         max_edges: draw at most this many edges among them, the heaviest.
         max_neighbours: neighbours listed per entity, the heaviest edges first.
         max_evidence: sentences kept per neighbour.
         top_entities: rows of the "top entities" table.
-        labels: the `labels` most mentioned nodes are labelled on the graph.
-        seed: seed of the spring layout (same inputs, same page).
+        layout_iterations: ForceAtlas2 iterations of the layout.
+        colour_by: "type" or "community", how nodes are coloured when the
+            page opens (a switch on the page changes it).
+        seed: seed of the layout (same inputs, same page).
     """
+    if colour_by not in COLOUR_MODES:
+        raise ValueError(f"colour_by = {colour_by!r} is invalid; expected one of {', '.join(map(repr, COLOUR_MODES))}")
     data = report_data(
         graph,
         entities,
         evidence,
         mentions=mentions,
+        documents=documents,
+        sentences=sentences,
         max_nodes=max_nodes,
         max_edges=max_edges,
         max_neighbours=max_neighbours,
         max_evidence=max_evidence,
-        labels=labels,
+        layout_iterations=layout_iterations,
         seed=seed,
     )
     data["title"] = title
-    return _page(title, data, _table_rows(graph, data, top_entities), _legend(data))
+    data["colourBy"] = colour_by
+    return _page(title, data, _table_rows(data, top_entities), _type_keys(data))
 
 
 def report_data(
@@ -104,90 +163,136 @@ def report_data(
     evidence: list | pd.DataFrame,
     *,
     mentions: pd.DataFrame | list | None = None,
-    max_nodes: int = 300,
-    max_edges: int = 3000,
+    documents: pd.DataFrame | list | None = None,
+    sentences: pd.DataFrame | list | None = None,
+    max_nodes: int = MAX_NODES,
+    max_edges: int = 5000,
     max_neighbours: int = 10,
     max_evidence: int = 5,
-    labels: int = 30,
+    layout_iterations: int = 100,
     seed: int = 42,
 ) -> dict:
-    """The JSON blob the page draws: nodes (with layout and neighbours), edges, sentences."""
+    """The JSON blob the page draws.
+
+    `entities`: one column per attribute, every entity of the graph, the most
+    mentioned first; the first `drawn` of them are on the graph (`x`, `y`,
+    `size` are theirs) and `links` lists each entity's edges, heaviest first.
+    `edges`: the drawn edges first (`drawnEdges` of them, `start`, `end` are
+    theirs), then the listed ones; `evidence` holds each listed edge's sentences as
+    [sentence, relation, document, sentence_id, start, end, highlights].
+    `documents` and `sentences` are what the evidence refers to.
+    """
     aliases = _aliases(_records(entities))
-    drawn = sorted(graph.nodes, key=lambda n: (-_int(graph.nodes[n].get("mentions")), _name(graph, n), str(n)))
-    drawn = drawn[: max(max_nodes, 0)]
-    index = {node: i for i, node in enumerate(drawn)}
-    shown_graph = _subgraph(graph, [n for n in graph if n in index])
-    positions = layout(shown_graph, seed=seed)
+    ranked = sorted(graph.nodes, key=lambda n: (-_int(graph.nodes[n].get("mentions")), _name(graph, n), str(n)))
+    index = {node: i for i, node in enumerate(ranked)}
+    drawn = ranked[: max(max_nodes, 0)]
     top_mentions = max((_int(graph.nodes[n].get("mentions")) for n in drawn), default=0) or 1
-    listed = {node: _heaviest(graph, node, max_neighbours) for node in drawn}
+    sizes = {
+        n: round(MIN_SIZE + SIZE_RANGE * math.sqrt(_int(graph.nodes[n].get("mentions")) / top_mentions), 2)
+        for n in drawn
+    }
+    positions = layout(_subgraph(graph, drawn), seed=seed, iterations=layout_iterations, sizes=sizes)
+
+    # edges: those drawn (the heaviest among drawn nodes), then those listed in a panel
+    edge_index: dict[tuple[int, int], int] = {}
+    edge_rows: list[tuple[int, int, dict]] = []
+
+    def edge_of(a: Any, b: Any, attrs: dict) -> int:
+        key = (min(index[a], index[b]), max(index[a], index[b]))
+        if key not in edge_index:
+            edge_index[key] = len(edge_rows)
+            edge_rows.append((*key, attrs))
+        return edge_index[key]
+
+    drawn_set = set(drawn)
+    among = [(a, b, d) for a, b, d in graph.edges(drawn, data=True) if a in drawn_set and b in drawn_set]
+    among.sort(key=lambda e: (-_number(e[2].get("weight")), *sorted((index[e[0]], index[e[1]]))))
+    for a, b, attrs in among[: max(max_edges, 0)]:
+        edge_of(a, b, attrs)
+    drawn_edges = len(edge_rows)
+    links = [
+        [edge_of(node, other, attrs) for other, attrs in _heaviest(graph, node, max_neighbours)] for node in ranked
+    ]
+    listed = {i for row in links for i in row}
+
     # evidence and mentions are read for the pairs listed and the sentences shown only
-    pairs = {_pair(node, other) for node in drawn for other, _ in listed[node]}
+    pairs = {_pair(ranked[a], ranked[b]): i for i, (a, b, _) in enumerate(edge_rows) if i in listed}
+    texts = _sentence_texts(_records(sentences)) if sentences is not None else None
     evidence_by_pair = {
-        pair: rows[: max(max_evidence, 0)] for pair, rows in _evidence_by_pair(_records(evidence), pairs).items()
+        pair: rows[: max(max_evidence, 0)] for pair, rows in _evidence_by_pair(_records(evidence), pairs, texts).items()
     }
     shown = {(row["doc_id"], row["sentence_id"]) for rows in evidence_by_pair.values() for row in rows}
     offsets = _mention_offsets(_records(mentions), shown) if mentions is not None else None
-    sentences: dict[str, int] = {}
+    patterns: dict[str, re.Pattern | None] = {}  # entity id -> its names as one regex, made when first needed
+    known = {_text(row.get("doc_id")): row for row in _records(documents)}
+    shown_texts: dict[str, int] = {}  # sentence text -> its index in the data's sentences
+    cited: dict[str, int] = {}
 
-    def sentence_index(text: str) -> int:
-        return sentences.setdefault(text, len(sentences))
+    def evidence_line(row: dict, pair: tuple[str, str]) -> list:
+        spans = _highlights(row, pair, offsets, aliases, patterns)
+        return [
+            shown_texts.setdefault(row["text"], len(shown_texts)),
+            row["relation"],
+            cited.setdefault(row["doc_id"], len(cited)),
+            _int(row["sentence_id"]),
+            row["start"],
+            row["end"],
+            [[s, e, index[who]] for s, e, who in spans],
+        ]
 
-    nodes = []
-    for i, node in enumerate(drawn):
-        attrs = graph.nodes[node]
-        x, y = positions[node]
-        mentioned = _int(attrs.get("mentions"))
-        nodes.append(
-            {
-                "id": str(node),
-                "name": _name(graph, node),
-                "type": str(attrs.get("type", "")),
-                "wikidata": str(attrs.get("wikidata", "")),
-                "mentions": mentioned,
-                "documents": _int(attrs.get("documents")),
-                "degree": _int(attrs.get("degree", graph.degree(node))),
-                "pagerank": round(_number(attrs.get("pagerank")), 6),
-                "community": _int(attrs.get("community", -1)),
-                "aliases": sorted(aliases.get(str(node), set()) - {_name(graph, node)}),
-                "x": x,
-                "y": y,
-                "r": round(4 + 14 * math.sqrt(mentioned / top_mentions), 2),
-                "label": i < labels,
-                "neighbours": [
-                    {
-                        "id": str(other),
-                        "name": _name(graph, other),
-                        "type": str(graph.nodes[other].get("type", "")),
-                        "node": index.get(other, -1),
-                        "weight": _number(edge.get("weight")),
-                        "documents": _int(edge.get("documents")),
-                        "evidence": [
-                            [
-                                sentence_index(row["text"]),
-                                row["relation"],
-                                f"{row['doc_id']} #{row['sentence_id']}",
-                                _highlights(row, (str(node), str(other)), offsets, aliases),
-                            ]
-                            for row in evidence_by_pair.get(_pair(node, other), [])
-                        ],
-                    }
-                    for other, edge in listed[node]
-                ],
-            }
-        )
-    edges = sorted(
-        ((*sorted((index[a], index[b])), _number(d.get("weight"))) for a, b, d in shown_graph.edges(data=True)),
-        key=lambda e: (-e[2], e[0], e[1]),
-    )[: max(max_edges, 0)]
+    evidence_of = [[] for _ in edge_rows]
+    for pair, i in pairs.items():
+        evidence_of[i] = [evidence_line(row, pair) for row in evidence_by_pair.get(pair, [])]
+
+    def node_column(name: str, convert: Any = str, default: Any = "") -> list:
+        return [convert(graph.nodes[n].get(name, default)) for n in ranked]
+
     return {
         "types": TYPE_COLOURS,
+        "communityColours": list(COMMUNITY_COLOURS),
         "otherColour": OTHER_COLOUR,
-        "size": CANVAS,
         "total": {"nodes": graph.number_of_nodes(), "edges": graph.number_of_edges()},
-        "nodes": nodes,
-        "edges": [[a, b, w] for a, b, w in edges],
-        "sentences": list(sentences),
+        "drawn": len(drawn),
+        "drawnEdges": drawn_edges,
+        "entities": {
+            "id": [str(n) for n in ranked],
+            "name": [_name(graph, n) for n in ranked],
+            "type": node_column("type"),
+            "wikidata": node_column("wikidata"),
+            "mentions": node_column("mentions", _int),
+            "documents": node_column("documents", _int),
+            "degree": [_int(graph.nodes[n].get("degree", graph.degree(n))) for n in ranked],
+            "pagerank": [round(_number(graph.nodes[n].get("pagerank")), 6) for n in ranked],
+            "community": node_column("community", _int, -1),
+            "aliases": [sorted(aliases.get(str(n), set()) - {_name(graph, n)}) for n in ranked],
+            "start": [_day(graph.nodes[n].get("start")) for n in ranked],
+            "end": [_day(graph.nodes[n].get("end")) for n in ranked],
+            "links": links,
+            "x": [positions[n][0] for n in drawn],
+            "y": [positions[n][1] for n in drawn],
+            "size": [sizes[n] for n in drawn],
+        },
+        "edges": {
+            "source": [a for a, _, _ in edge_rows],
+            "target": [b for _, b, _ in edge_rows],
+            "weight": [_number(d.get("weight")) for *_, d in edge_rows],
+            "documents": [_int(d.get("documents")) for *_, d in edge_rows],
+            # the dates of the drawn edges, which the date filter reads
+            "start": [_day(d.get("start")) for *_, d in edge_rows[:drawn_edges]],
+            "end": [_day(d.get("end")) for *_, d in edge_rows[:drawn_edges]],
+            "evidence": evidence_of,
+        },
+        "documents": [_citation(doc_id, known.get(doc_id)) for doc_id in cited],
+        "sentences": list(shown_texts),
     }
+
+
+def template_files() -> list[Traversable]:
+    """Every package file the page is made from (templates and vendored
+    libraries), sorted by name: what a cache key of the report must read."""
+    folder = files("pipeline.views") / "templates"
+    found = [p for p in folder.iterdir() if p.is_file()] + [p for p in (folder / "vendor").iterdir() if p.is_file()]
+    return sorted(found, key=lambda p: p.name)
 
 
 # ------------------------------------------------------------------ inputs
@@ -238,6 +343,11 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _day(value: Any) -> str:
+    """The date part of an ISO date or datetime ("" when none): what the date filter compares."""
+    return _text(value)[:10]
+
+
 def _name(graph: nx.Graph, node: Any) -> str:
     return str(graph.nodes[node].get("name") or node)
 
@@ -261,12 +371,49 @@ def _aliases(entities: list[dict]) -> dict[str, set[str]]:
     return found
 
 
+def _citation(doc_id: str, row: dict | None) -> dict[str, str]:
+    """How a sentence's article is cited: its title (else its file name), date,
+    URL and a link to the file its offsets index (`href`, "" when unknown).
+
+    documents.csv's `text_file` is that file: the input file itself (its
+    path, the row's `source`), or `texts/<name>` in the output folder, which
+    the link reaches relative to report.html beside it.
+    """
+    if row is None:
+        return {"id": doc_id, "name": doc_id, "date": "", "url": "", "href": ""}
+    source, text_file = _text(row.get("source")), _text(row.get("text_file"))
+    if not text_file:
+        href = ""
+    elif text_file == source:
+        href = Path(text_file).absolute().as_uri()
+    else:
+        href = quote(text_file)
+    file_name = PurePath(source).name
+    name = _text(row.get("title")).strip()
+    if not name:
+        # a file holding many articles (JSON Lines, CSV) names the record too
+        name = file_name if PurePath(file_name).stem == doc_id or not file_name else f"{file_name} · {doc_id}"
+    return {"id": doc_id, "name": name, "date": _text(row.get("date")), "url": _text(row.get("url")), "href": href}
+
+
+def _sentence_texts(rows: list[dict]) -> dict[tuple[str, str], str]:
+    """(doc_id, sentence_id) -> text, of the sentences.csv rows that carry one."""
+    return {
+        (_text(row.get("doc_id")), _text(row.get("sentence_id"))): _text(row.get("text"))
+        for row in rows
+        if _text(row.get("text"))
+    }
+
+
 def _evidence_by_pair(
-    rows: list[dict], pairs: Collection[tuple[str, str]] | None = None
+    rows: list[dict],
+    pairs: Collection[tuple[str, str]] | None = None,
+    texts: Mapping[tuple[str, str], str] | None = None,
 ) -> dict[tuple[str, str], list[dict]]:
     """Evidence rows grouped by unordered entity pair: each sentence once, typed relations first.
 
-    With `pairs`, only the rows of those pairs are kept.
+    With `pairs`, only the rows of those pairs are kept; `texts`
+    ((doc_id, sentence_id) -> text) gives the text of rows without one.
     """
     grouped: dict[tuple[str, str], list[dict]] = {}
     seen: set[tuple] = set()
@@ -275,6 +422,8 @@ def _evidence_by_pair(
         if pairs is not None and pair not in pairs:
             continue
         text = _text(row.get("text"))
+        if not text and texts is not None:
+            text = texts.get((_text(row.get("doc_id")), _text(row.get("sentence_id"))), "")
         if not text:
             continue
         relation = _text(row.get("relation")) if row.get("kind") == "relation" else ""
@@ -289,6 +438,7 @@ def _evidence_by_pair(
                 "doc_id": _text(row.get("doc_id")),
                 "sentence_id": _text(row.get("sentence_id")),
                 "start": _int(row.get("start")),
+                "end": _int(row.get("end")),
             }
         )
     for pair, found in grouped.items():
@@ -345,6 +495,7 @@ def _highlights(
     entities: tuple[str, str],
     offsets: dict[tuple[str, str], list[tuple[int, int, str, str, str]]] | None,
     aliases: dict[str, set[str]],
+    patterns: dict[str, re.Pattern | None],
 ) -> list[list]:
     """[start, end, entity_id] spans of the two entities in the sentence text.
 
@@ -352,7 +503,8 @@ def _highlights(
     at the mention's own text; a mention standing for an entity (a capital
     for its state: `refers_to`) counts only when the entity is not named
     itself. An entity found that way nowhere is looked for by its name and
-    aliases (whole words, case and accents ignored).
+    aliases (whole words, case and accents ignored); `patterns` keeps the
+    regex of each entity's names from one sentence to the next.
     """
     text = row["text"]
     direct: list[tuple[int, int, str]] = []
@@ -371,7 +523,9 @@ def _highlights(
     for entity_id in entities:
         if any(who == entity_id for *_, who in spans):
             continue
-        pattern = _alias_pattern(frozenset(aliases.get(entity_id, ())))
+        if entity_id not in patterns:
+            patterns[entity_id] = _alias_pattern(aliases.get(entity_id, ()))
+        pattern = patterns[entity_id]
         if pattern is not None:
             spans.extend((m.start(), m.end(), entity_id) for m in pattern.finditer(folded))
     kept: list[list] = []
@@ -381,8 +535,7 @@ def _highlights(
     return kept
 
 
-@lru_cache(maxsize=4096)
-def _alias_pattern(names: frozenset[str]) -> re.Pattern | None:
+def _alias_pattern(names: Collection[str]) -> re.Pattern | None:
     """One regex finding any of the names as whole words in folded text, longest first."""
     folded = sorted({fold(n) for n in names if len(n) >= 2}, key=lambda n: (-len(n), n))
     if not folded:
@@ -393,14 +546,21 @@ def _alias_pattern(names: frozenset[str]) -> re.Pattern | None:
 # ------------------------------------------------------------------ layout
 
 
-def layout(graph: nx.Graph, *, seed: int = 42) -> dict[Any, tuple[float, float]]:
-    """Positions in a CANVAS x CANVAS square, y downwards: a seeded spring
-    layout of each connected component, the components packed in rows,
+def layout(
+    graph: nx.Graph, *, seed: int = 42, iterations: int = 100, sizes: Mapping[Any, float] | None = None
+) -> dict[Any, tuple[float, float]]:
+    """Positions in a CANVAS x CANVAS square: a seeded ForceAtlas2 layout
+    (networkx) of each connected component, the components packed in rows,
     biggest first.
 
-    Laying components out apart keeps a small one from pushing the main one
-    into a corner; weights are damped (1 + log w) so that a few heavy edges
-    do not pull a hub's neighbours into one blot.
+    Laying components out apart keeps a small one from flying off or pushing
+    the main one into a corner; weights are damped (1 + log w) so that a few
+    heavy edges do not pull a hub's neighbours into one blot, and hubs are
+    dissuaded from the centre. With `sizes` (node -> radius in pixels of a
+    drawing CANVAS pixels wide), the last quarter of the iterations also
+    keeps the nodes from overlapping (ForceAtlas2's "prevent overlap"): what
+    separates the hubs. The cost grows with the square of a component's
+    nodes (about 6 s for 1,000 on one CPU): lay out the drawn nodes only.
     """
     if len(graph) == 0:
         return {}
@@ -411,14 +571,17 @@ def layout(graph: nx.Graph, *, seed: int = 42) -> dict[Any, tuple[float, float]]
     )
     components = sorted(nx.connected_components(damped), key=lambda c: (-len(c), min(map(str, c))))
     order = {node: i for i, node in enumerate(damped)}
+    # pixels of the final drawing per layout unit, if the packed boxes fill the square (a component of
+    # n nodes gets a box of side sqrt(n) plus padding)
+    pixels = (CANVAS - 2 * _MARGIN) / (1.15 * math.sqrt(sum((math.sqrt(len(c)) + 2 * _PAD) ** 2 for c in components)))
     boxes = []  # (side, {node: (x, y) in [0, side]})
     for component in components:
-        side = math.sqrt(len(component))
         if len(component) == 1:
             boxes.append((1.0, {next(iter(component)): (0.5, 0.5)}))
             continue
-        raw = nx.spring_layout(_subgraph(damped, sorted(component, key=order.get)), seed=seed, weight="weight")
-        fitted = _fit(raw, side)
+        side = math.sqrt(len(component))
+        members = _subgraph(damped, sorted(component, key=order.get))
+        fitted = _fit(_forceatlas2(members, seed, iterations, sizes, side * pixels), side)
         boxes.append((side + 2 * _PAD, {node: (x + _PAD, y + _PAD) for node, (x, y) in fitted.items()}))
     width = max(boxes[0][0], math.sqrt(sum(side * side for side, _ in boxes)) * 1.15)
     placed: dict[Any, tuple[float, float]] = {}
@@ -431,6 +594,24 @@ def layout(graph: nx.Graph, *, seed: int = 42) -> dict[Any, tuple[float, float]]
     return {
         node: (round(px, 2), round(py, 2)) for node, (px, py) in _fit(placed, CANVAS - 2 * _MARGIN, _MARGIN).items()
     }
+
+
+def _forceatlas2(
+    graph: nx.Graph, seed: int, iterations: int, sizes: Mapping[Any, float] | None, width: float
+) -> dict[Any, Any]:
+    """ForceAtlas2 positions of a connected graph to be drawn `width` pixels wide; with `sizes`
+    (radius in pixels), a last quarter of the iterations keeps the nodes apart."""
+    iterations = max(iterations, 1)
+    spread = iterations - iterations // 4 if sizes else iterations
+    options = {"weight": "weight", "seed": seed, "scaling_ratio": 2.0, "gravity": 1.0, "distributed_action": True}
+    positions = nx.forceatlas2_layout(graph, max_iter=spread, **options)
+    if not sizes or iterations == spread:
+        return positions
+    xs, ys = zip(*(map(float, p) for p in positions.values()), strict=True)
+    units = max(max(xs) - min(xs), max(ys) - min(ys)) / width or 1.0
+    # a node's radius in layout units, with a margin so that neighbouring circles do not touch
+    radius = {node: 1.3 * float(sizes.get(node, MIN_SIZE)) * units for node in graph}
+    return nx.forceatlas2_layout(graph, pos=positions, max_iter=iterations - spread, node_size=radius, **options)
 
 
 def _subgraph(graph: nx.Graph, nodes: list[Any]) -> nx.Graph:
@@ -475,34 +656,32 @@ def embed_json(data: Any) -> str:
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def _table_rows(graph: nx.Graph, data: dict, count: int) -> str:
-    drawn = {node["id"]: i for i, node in enumerate(data["nodes"])}
-    ranked = sorted(graph.nodes, key=lambda n: (-_int(graph.nodes[n].get("mentions")), _name(graph, n), str(n)))
+def _table_rows(data: dict, count: int) -> str:
+    """The "top entities" rows: the first entities of the data, which are the most mentioned."""
+    table = data["entities"]
     row = _fragment("report_top_row.html")
-    rows = []
-    for node in ranked[: max(count, 0)]:
-        attrs = graph.nodes[node]
-        rows.append(
-            row.substitute(
-                node=drawn.get(str(node), -1),
-                name=_e(_name(graph, node)),
-                type=_e(str(attrs.get("type", ""))),
-                mentions=_int(attrs.get("mentions")),
-                documents=_int(attrs.get("documents")),
-                degree=_int(attrs.get("degree", graph.degree(node))),
-                pagerank=f"{_number(attrs.get('pagerank')):.4f}",
-            )
+    return "\n".join(
+        row.substitute(
+            node=i,
+            name=_e(table["name"][i]),
+            type=_e(table["type"][i]),
+            mentions=table["mentions"][i],
+            documents=table["documents"][i],
+            degree=table["degree"][i],
+            pagerank=f"{table['pagerank'][i]:.4f}",
         )
-    return "\n".join(rows)
+        for i in range(min(max(count, 0), len(table["id"])))
+    )
 
 
-def _legend(data: dict) -> str:
+def _type_keys(data: dict) -> str:
+    """One checkbox per entity type present (the type filter), the known types first."""
     counts: dict[str, int] = {}
-    for node in data["nodes"]:
-        counts[node["type"]] = counts.get(node["type"], 0) + 1
-    kinds = list(TYPE_COLOURS) + sorted(set(counts) - set(TYPE_COLOURS))
-    key = _fragment("report_legend_key.html")
-    return "".join(key.substitute(type=_e(k), count=counts.get(k, 0)) for k in kinds)
+    for kind in data["entities"]["type"]:
+        counts[kind] = counts.get(kind, 0) + 1
+    kinds = [k for k in TYPE_COLOURS if k in counts] + sorted(set(counts) - set(TYPE_COLOURS))
+    key = _fragment("report_type_key.html")
+    return "".join(key.substitute(type=_e(k), count=counts[k]) for k in kinds)
 
 
 def _e(text: str) -> str:
@@ -518,34 +697,34 @@ def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def _page(title: str, data: dict, table_rows: str, legend: str) -> str:
+def _page(title: str, data: dict, table_rows: str, type_keys: str) -> str:
     style = _asset("report.css") + _type_css(TYPE_COLOURS)
-    script = _asset("report.js")
-    # hashes of the exact text inlined below: the only style and script the page may use
+    scripts = [_vendored("graphology.umd.min.js"), _vendored("sigma.min.js"), _asset("report.js")]
+    # hashes of the exact text inlined below: the only style and scripts the page may use
     policy = (
         "default-src 'none'; "
-        f"script-src {_sha256(script)}; "
+        f"script-src {' '.join(map(_sha256, scripts))}; "
         f"style-src {_sha256(style)}; "
-        "img-src data:; connect-src 'none'; font-src 'none'; "
+        "img-src data:; connect-src 'none'; font-src 'none'; worker-src 'none'; "
         "base-uri 'none'; form-action 'none'"
     )
-    shown = len(data["nodes"])
-    total = data["total"]
+    total, shown = data["total"], data["drawn"]
     summary = (
-        f"{total['nodes']} entities, {total['edges']} edges"
-        + (f" — the {shown} most mentioned drawn" if shown < total["nodes"] else "")
-        + f", {len(data['edges'])} edges drawn"
+        f"{total['nodes']:,} entities, {total['edges']:,} edges"
+        + (f" — the {shown:,} most mentioned drawn" if shown < total["nodes"] else "")
+        + f", {data['drawnEdges']:,} edges drawn"
     )
     return _template("report.html").substitute(
         policy=_e(policy),
         title=_e(title),
         style=style,
         summary=_e(summary),
-        legend=legend,
-        size=CANVAS,
+        type_keys=type_keys,
         table_rows=table_rows,
         data=embed_json(data),
-        script=script,
+        graphology=scripts[0],
+        sigma=scripts[1],
+        script=scripts[2],
     )
 
 
@@ -553,6 +732,7 @@ def _page(title: str, data: dict, table_rows: str, legend: str) -> str:
 
 # each file of templates/ opens with a comment saying what fills it, not part of the output
 _HEADER = re.compile(r"(?:<!--.*?-->|/\*.*?\*/)\n", re.S)
+_SOURCE_MAP = re.compile(r"\n?//# sourceMappingURL=\S+\s*$")
 
 
 @cache
@@ -563,6 +743,15 @@ def _asset(name: str) -> str:
     if header is None:
         raise ValueError(f"pipeline/views/templates/{name}: should open with a comment saying what fills it")
     return text[header.end() :]
+
+
+@cache
+def _vendored(name: str) -> str:
+    """A library of templates/vendor/, as inlined: without its source-map comment (the map is not shipped)."""
+    text = _SOURCE_MAP.sub("", (files("pipeline.views") / "templates" / "vendor" / name).read_text(encoding="utf-8"))
+    if re.search(r"</script|<!--", text, re.I):
+        raise ValueError(f"pipeline/views/templates/vendor/{name}: cannot be inlined in a <script> element")
+    return text
 
 
 @cache

@@ -1,31 +1,35 @@
-/* The report page's script, inlined as $script in report.html by pipeline/views/report.py.
+/* The report page's script, inlined as $script in report.html by pipeline/views/report.py,
+after the vendored graphology and sigma builds (window.graphology, window.Sigma).
 No placeholders (so "$" needs no escaping here): the data comes from the JSON in
-#pressgraph-data. The page's CSP carries the sha256 of the inline text, computed at render.
+#pressgraph-data (report_data in report.py says what it holds). The page's CSP carries
+the sha256 of the inline text, computed at render.
 This comment (and the line break ending it) is not part of the page. */
 
 (function () {
   "use strict";
+  var started = performance.now();
   var data = JSON.parse(document.getElementById("pressgraph-data").textContent);
-  var svg = document.getElementById("graph");
-  var NS = svg.namespaceURI;
-  var viewport = document.getElementById("viewport");
-  var edgeLayer = document.getElementById("edges");
-  var nodeLayer = document.getElementById("nodes");
-  var labelLayer = document.getElementById("labels");
+  var parsed = performance.now();
+  var E = data.entities, L = data.edges;
+  var count = E.id.length, drawn = data.drawn, drawnEdges = data.drawnEdges;
+  var container = document.getElementById("graph");
   var panel = document.getElementById("panel");
   var input = document.getElementById("search");
   var results = document.getElementById("results");
-  var nodes = data.nodes, edges = data.edges;
-  var circles = [], texts = [], lines = [], incident = nodes.map(function () { return []; });
-  var view = {x: 0, y: 0, k: 1};
-  var selected = -1;
+  var legend = document.getElementById("legend");
+  var body = document.body;
+  var FADED = "#e8e8e8", EDGE = "#d0d0d0", EDGE_ACTIVE = "#444";
 
-  function el(name, attrs, parent) {
-    var e = document.createElementNS(NS, name);
-    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
-    if (parent) parent.appendChild(e);
-    return e;
+  var view = {colour: data.colourBy, types: {}, minWeight: 1, from: "", to: ""};
+  var nodeHidden = new Uint8Array(drawn), edgeHidden = new Uint8Array(drawnEdges);
+  var selected = -1, around = {};  // the selected entity and its neighbours
+  var incident = [];  // drawn entity -> its drawn edges
+  for (var i = 0; i < drawn; i++) incident.push([]);
+  for (var j = 0; j < drawnEdges; j++) {
+    incident[L.source[j]].push(j);
+    incident[L.target[j]].push(j);
   }
+
   function h(tag, className, text, parent) {
     var e = document.createElement(tag);
     if (className) e.className = className;
@@ -33,89 +37,169 @@ This comment (and the line break ending it) is not part of the page. */
     if (parent) parent.appendChild(e);
     return e;
   }
-  function colour(type) { return data.types[type] || data.otherColour; }
   function fold(s) {
-    return String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/\u2019/g, "'").toLowerCase();
+    return String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[\u2019\u02bc]/g, "'").toLowerCase();
+  }
+  function other(j, i) { return L.source[j] === i ? L.target[j] : L.source[j]; }
+  function number(n) { return Number(n).toLocaleString("en"); }
+  function communityColour(c) {
+    return c >= 0 && c < data.communityColours.length ? data.communityColours[c] : data.otherColour;
+  }
+  function colour(i) {
+    if (view.colour === "community") return communityColour(E.community[i]);
+    return data.types[E.type[i]] || data.otherColour;
   }
 
-  // ---- drawing
-  var maxWeight = edges.reduce(function (m, e) { return Math.max(m, e[2]); }, 1);
-  edges.forEach(function (e, i) {
-    var a = nodes[e[0]], b = nodes[e[1]];
-    lines.push(el("line", {"class": "edge", x1: a.x, y1: a.y, x2: b.x, y2: b.y,
-      "stroke-width": (0.5 + 4 * Math.sqrt(e[2] / maxWeight)).toFixed(2), "vector-effect": "non-scaling-stroke"},
-      edgeLayer));
-    incident[e[0]].push(i);
-    incident[e[1]].push(i);
-  });
-  nodes.forEach(function (n, i) {
-    var c = el("circle", {"class": "node", cx: n.x, cy: n.y, r: n.r, fill: colour(n.type),
-      "data-index": i, "data-id": n.id, "vector-effect": "non-scaling-stroke"}, nodeLayer);
-    el("title", {}, c).textContent = n.name + " (" + n.type + ", " + n.mentions + " mentions)";
-    circles.push(c);
-    var t = el("text", {"class": "label" + (n.label ? " big" : ""), x: n.x + n.r + 2, y: n.y + 4}, labelLayer);
-    t.textContent = n.name;
-    texts.push(t);
-  });
+  // ---- the graph: the `drawn` most mentioned entities, laid out in Python
+  var graph = new graphology.UndirectedGraph();
+  var maxWeight = 1;
+  for (i = 0; i < drawn; i++) {
+    // the layout's y axis points down, sigma's up
+    graph.addNode(String(i), {x: E.x[i], y: -E.y[i], size: E.size[i], label: E.name[i]});
+  }
+  for (j = 0; j < drawnEdges; j++) maxWeight = Math.max(maxWeight, L.weight[j]);
+  for (j = 0; j < drawnEdges; j++) {
+    graph.addEdgeWithKey("e" + j, String(L.source[j]), String(L.target[j]),
+      {size: 0.4 + 2.6 * Math.sqrt(L.weight[j] / maxWeight), color: EDGE});
+  }
 
-  // ---- pan and zoom
-  function apply() {
-    viewport.setAttribute("transform", "translate(" + view.x + " " + view.y + ") scale(" + view.k + ")");
-    // labels keep their size on screen: 11px whatever the zoom and the window
-    var m = svg.getScreenCTM(), unit = (m && m.a > 0 ? m.a : 1) * view.k;
-    labelLayer.setAttribute("font-size", (11 / unit).toFixed(3));
-    labelLayer.setAttribute("stroke-width", (3 / unit).toFixed(3));
-  }
-  function point(evt) {
-    var m = svg.getScreenCTM();
-    if (!m) return {x: 0, y: 0};
-    var p = svg.createSVGPoint();
-    p.x = evt.clientX; p.y = evt.clientY;
-    p = p.matrixTransform(m.inverse());
-    return {x: p.x, y: p.y};
-  }
-  svg.addEventListener("wheel", function (evt) {
-    evt.preventDefault();
-    var p = point(evt), f = Math.exp(-evt.deltaY * 0.0015);
-    var k = Math.min(40, Math.max(0.2, view.k * f));
-    f = k / view.k;
-    view.x = p.x - (p.x - view.x) * f;
-    view.y = p.y - (p.y - view.y) * f;
-    view.k = k;
-    apply();
-  }, {passive: false});
-  var drag = null, dragged = false;
-  svg.addEventListener("pointerdown", function (evt) {
-    drag = {p: point(evt), cx: evt.clientX, cy: evt.clientY};
-    dragged = false;
-  });
-  window.addEventListener("pointermove", function (evt) {
-    if (!drag) return;
-    if (!dragged && Math.abs(evt.clientX - drag.cx) + Math.abs(evt.clientY - drag.cy) > 3) {
-      dragged = true;
-      svg.classList.add("panning");
+  // bigger nodes are drawn over smaller ones, so a hub stays visible and clickable; a selection over all,
+  // the other nodes faded and unlabelled
+  function nodeReducer(key) {
+    var i = Number(key), shown = {color: colour(i), labelSize: 12, zIndex: E.size[i]};
+    if (nodeHidden[i]) {
+      shown.visibility = "hidden";
+      shown.labelVisibility = "hidden";
+    } else if (selected >= 0) {
+      if (i === selected) {
+        shown.labelVisibility = "visible";
+        shown.zIndex = 100;
+      } else if (around[i]) {
+        // the label grid picks which neighbours are labelled, so that labels do not overlap
+        shown.zIndex = 50 + E.size[i];
+      } else {
+        shown.color = FADED;
+        shown.labelVisibility = "hidden";
+      }
     }
-    if (dragged) {
-      var p = point(evt);
-      view.x += p.x - drag.p.x;
-      view.y += p.y - drag.p.y;
-      drag.p = p;
-      apply();
+    return shown;
+  }
+  function edgeReducer(key, display) {
+    var j = Number(key.slice(1));
+    if (edgeHidden[j]) return {visibility: "hidden"};
+    if (selected < 0) return {};
+    if (L.source[j] === selected || L.target[j] === selected) {
+      return {color: EDGE_ACTIVE, size: display.size + 0.6, zIndex: 1};
     }
+    return {color: "#f2f2f2", zIndex: 0};
+  }
+
+  var renderer = null;
+  try {
+    renderer = new Sigma(graph, container, {
+      nodeReducer: nodeReducer,
+      edgeReducer: edgeReducer,
+      settings: {
+        // sizes are screen pixels growing with the square root of the zoom: zooming in separates nodes
+        itemSizesReference: "screen",
+        zoomToSizeRatioFunction: Math.sqrt,
+        // labels: sigma's label grid keeps one label per cell, the biggest node's; more appear as you zoom in
+        labelDensity: 1,
+        labelGridCellSize: 150,
+        labelRenderedSizeThreshold: 7,
+        enableCameraRotation: false,
+        enableCameraMouseRotation: false,
+        minCameraRatio: 0.01,
+        maxCameraRatio: 4,
+        hideEdgesOnMove: drawnEdges > 20000
+      }
+    });
+  } catch (err) {
+    renderer = null;
+    container.classList.add("no-graph");
+    h("p", "none", "The graph is not drawn: this browser offers no WebGL 2 (" + (err && err.message || err) +
+      "). Search, panels and the table still work.", container);
+  }
+  body.dataset.webgl = renderer ? "true" : "false";
+  var drawnAt = performance.now();
+
+  // ---- filters
+  function dated(start, end) {
+    if (!view.from && !view.to) return true;
+    if (!start) return false;
+    return (!view.from || end >= view.from) && (!view.to || start <= view.to);
+  }
+  // why a drawn entity is hidden ("" when it is not)
+  function hiddenBy(i) {
+    if (!view.types[E.type[i]]) return "its type, " + E.type[i] + ", is unchecked in the filters";
+    if (!dated(E.start[i], E.end[i])) {
+      return E.start[i] ? "it co-occurs only from " + E.start[i] + " to " + E.end[i] + ", outside the dates chosen"
+        : "it is in no dated co-occurrence, and dates are chosen";
+    }
+    return "";
+  }
+  // (nothing is hidden when the page opens: every type checked, no minimum weight, no dates)
+  function applyFilters() {
+    for (var i = 0; i < drawn; i++) nodeHidden[i] = hiddenBy(i) ? 1 : 0;
+    for (var j = 0; j < drawnEdges; j++) {
+      edgeHidden[j] = nodeHidden[L.source[j]] || nodeHidden[L.target[j]] || L.weight[j] < view.minWeight ||
+        !dated(L.start[j], L.end[j]) ? 1 : 0;
+    }
+    if (renderer) renderer.refresh();
+    if (selected >= 0) showPanel(selected);
+  }
+  var filters = document.getElementById("filters");
+  Array.prototype.forEach.call(filters.querySelectorAll("input[name=type]"), function (box) {
+    view.types[box.value] = box.checked;
   });
-  window.addEventListener("pointerup", function () { drag = null; svg.classList.remove("panning"); });
-  svg.addEventListener("click", function (evt) {
-    if (dragged) return;
+  Array.prototype.forEach.call(filters.querySelectorAll("input[name=colour]"), function (radio) {
+    radio.checked = radio.value === view.colour;
+  });
+  var weight = document.getElementById("min-weight"), weightValue = document.getElementById("min-weight-value");
+  weight.max = String(maxWeight);
+  weight.disabled = maxWeight <= 1;
+  var from = document.getElementById("date-from"), to = document.getElementById("date-to");
+  var days = L.start.concat(L.end).filter(Boolean).sort();
+  if (days.length) {
+    document.getElementById("dates").hidden = false;
+    from.min = to.min = days[0];
+    from.max = to.max = days[days.length - 1];
+  }
+  filters.addEventListener("input", function (evt) {
     var target = evt.target;
-    if (target.classList && target.classList.contains("node")) select(Number(target.getAttribute("data-index")));
-    else select(-1);
+    if (target.name === "type") view.types[target.value] = target.checked;
+    else if (target.name === "colour") { view.colour = target.value; showLegend(); }
+    else if (target === weight) { view.minWeight = Number(weight.value); weightValue.textContent = weight.value; }
+    else if (target === from) view.from = from.value;
+    else if (target === to) view.to = to.value;
+    applyFilters();
   });
-  window.addEventListener("resize", apply);
+  filters.addEventListener("submit", function (evt) { evt.preventDefault(); });
   document.getElementById("reset").addEventListener("click", function () {
-    view = {x: 0, y: 0, k: 1}; apply();
+    if (renderer) renderer.getCamera().reset({duration: 300});
   });
 
-  // ---- selection and the side panel
+  // in community mode, the legend names the biggest communities by their most mentioned drawn members
+  function showLegend() {
+    legend.textContent = "";
+    if (view.colour !== "community") return;
+    var members = data.communityColours.map(function () { return []; });
+    for (var i = 0; i < drawn; i++) {
+      var c = E.community[i];
+      if (c >= 0 && c < members.length && members[c].length < 3) members[c].push(E.name[i]);
+    }
+    members.forEach(function (names, c) {
+      if (!names.length) return;
+      var key = h("span", "key", null, legend);
+      h("span", "dot", null, key).style.background = communityColour(c);
+      key.appendChild(document.createTextNode(names.join(", ") + "…"));
+    });
+    var rest = h("span", "key", null, legend);
+    h("span", "dot", null, rest).style.background = data.otherColour;
+    rest.appendChild(document.createTextNode("other communities"));
+  }
+
+  // ---- the side panel
   function marked(text, spans, self, parent) {
     var at = 0;
     spans.forEach(function (s) {
@@ -126,90 +210,122 @@ This comment (and the line break ending it) is not part of the page. */
     });
     if (at < text.length) parent.appendChild(document.createTextNode(text.slice(at)));
   }
+  function link(href, text, parent, className) {
+    var a = h("a", className, text, parent);
+    a.href = href;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    return a;
+  }
+  // where a sentence comes from: the article's title (or file name), date and URL, and its offsets in the text
+  function citation(ev, parent) {
+    var doc = data.documents[ev[2]], where = h("span", "where", null, parent);
+    h("span", "doc", doc.name, where);
+    if (doc.date) h("span", "date", doc.date.slice(0, 10), where);
+    if (/^https?:\/\//i.test(doc.url)) link(doc.url, doc.url.replace(/^https?:\/\/(www\.)?/i, "").split("/")[0], where, "url");
+    var span = "sentence " + ev[3] + ", characters " + ev[4] + "–" + ev[5];
+    // RFC 5147 fragment: the characters of the sentence in the text the offsets index
+    if (doc.href) link(doc.href + "#char=" + ev[4] + "," + ev[5], span, where, "offsets");
+    else h("span", "offsets", span, where);
+  }
   function fact(dl, term, value) {
     h("dt", null, term, dl);
-    h("dd", null, value === "" ? "—" : value, dl);
+    h("dd", null, value === "" || value === undefined ? "—" : value, dl);
   }
-  function showPanel(n) {
+  // why an entity is not on the graph ("" when it is)
+  function absence(i) {
+    if (i >= drawn) {
+      return "Not on the graph: it is number " + number(i + 1) + " by mentions, and the graph draws the " +
+        number(drawn) + " most mentioned entities (setting report.max_nodes). Its neighbours and sentences are below.";
+    }
+    var why = hiddenBy(i);
+    if (why) return "Hidden on the graph: " + why + ".";
+    if (!renderer) return "Not on the graph: this browser cannot draw it (no WebGL 2).";
+    return "";
+  }
+  function showPanel(i) {
     panel.textContent = "";
-    if (!n) {
-      h("p", "empty", "Click a node, or search an entity, to see its strongest neighbours.", panel);
+    if (i < 0) {
+      h("p", "empty", "Click a node, or search any entity, to see its strongest neighbours.", panel);
       return;
     }
     var title = h("h2", null, null, panel);
-    h("span", "dot t-" + n.type, null, title);
-    title.appendChild(document.createTextNode(n.name));
+    h("span", "dot t-" + E.type[i], null, title);
+    title.appendChild(document.createTextNode(E.name[i]));
+    var why = absence(i);
+    if (why) h("p", "absent", why, panel);
     var dl = h("dl", null, null, panel);
-    fact(dl, "type", n.type);
-    fact(dl, "Wikidata", n.wikidata);
-    fact(dl, "entity id", n.id);
-    fact(dl, "mentions", n.mentions);
-    fact(dl, "documents", n.documents);
-    fact(dl, "degree", n.degree);
-    fact(dl, "PageRank", n.pagerank.toFixed(4));
-    if (n.aliases.length) fact(dl, "also named", n.aliases.join(", "));
+    fact(dl, "type", E.type[i]);
+    fact(dl, "Wikidata", E.wikidata[i]);
+    fact(dl, "entity id", E.id[i]);
+    fact(dl, "mentions", E.mentions[i]);
+    fact(dl, "documents", E.documents[i]);
+    fact(dl, "degree", E.degree[i]);
+    fact(dl, "PageRank", E.pagerank[i].toFixed(4));
+    fact(dl, "community", E.community[i] >= 0 ? E.community[i] : "");
+    if (E.start[i]) fact(dl, "co-occurs", E.start[i] === E.end[i] ? E.start[i] : E.start[i] + " – " + E.end[i]);
+    if (E.aliases[i].length) fact(dl, "also named", E.aliases[i].join(", "));
     h("h3", null, "Strongest neighbours", panel);
-    if (!n.neighbours.length) h("p", "none", "No co-occurrence with another entity.", panel);
-    n.neighbours.forEach(function (m) {
-      var head = h("div", "neighbour-head", null, panel);
-      h("span", "dot t-" + m.type, null, head);
-      if (m.node >= 0) {
-        var b = h("button", null, m.name, head);
-        b.type = "button";
-        b.addEventListener("click", function () { select(m.node); });
-      } else {
-        h("span", null, m.name, head);
-      }
-      h("span", "weight", "weight " + m.weight + " · " + m.documents + " document" + (m.documents === 1 ? "" : "s"),
-        head);
-      if (!m.evidence.length) h("p", "none", "No sentence kept for this pair.", panel);
-      m.evidence.forEach(function (ev) {
+    if (!E.links[i].length) h("p", "none", "No co-occurrence with another entity.", panel);
+    E.links[i].forEach(function (j) {
+      var m = other(j, i), head = h("div", "neighbour-head", null, panel);
+      h("span", "dot t-" + E.type[m], null, head);
+      var b = h("button", null, E.name[m], head);
+      b.type = "button";
+      b.addEventListener("click", function () { choose(m); });
+      h("span", "weight", "weight " + L.weight[j] + " · " + L.documents[j] + " document" +
+        (L.documents[j] === 1 ? "" : "s") + (m >= drawn ? " · not drawn" : ""), head);
+      if (!L.evidence[j].length) h("p", "none", "No sentence kept for this pair.", panel);
+      L.evidence[j].forEach(function (ev) {
         var q = h("blockquote", "evidence", null, panel);
         if (ev[1]) h("span", "relation", ev[1], q);
-        marked(data.sentences[ev[0]], ev[3], n.id, q);
-        h("span", "where", ev[2], q);
+        marked(data.sentences[ev[0]], ev[6], i, q);
+        citation(ev, q);
       });
     });
     panel.scrollTop = 0;
   }
-  function highlight(i, on) {
-    circles[i].classList.toggle("selected", on);
-    texts[i].classList.toggle("shown", on);
-    incident[i].forEach(function (e) {
-      lines[e].classList.toggle("active", on);
-      circles[edges[e][0] === i ? edges[e][1] : edges[e][0]].classList.toggle("neighbour", on);
-    });
-    nodes[i].neighbours.forEach(function (m) { if (m.node >= 0) texts[m.node].classList.toggle("shown", on); });
-  }
+
   function select(i) {
-    if (selected >= 0) highlight(selected, false);
-    selected = (i >= 0 && i < nodes.length) ? i : -1;
-    svg.classList.toggle("selection", selected >= 0);
-    document.body.dataset.selected = selected >= 0 ? nodes[selected].id : "";
-    if (selected < 0) { showPanel(null); return; }
-    highlight(selected, true);
-    nodeLayer.appendChild(circles[selected]);
-    showPanel(nodes[selected]);
+    selected = i >= 0 && i < count ? i : -1;
+    around = {};
+    // an entity not drawn still lights up its drawn neighbours
+    if (selected >= 0 && selected < drawn) incident[selected].forEach(function (j) { around[other(j, selected)] = true; });
+    if (selected >= 0) E.links[selected].forEach(function (j) { around[other(j, selected)] = true; });
+    body.dataset.selected = selected >= 0 ? E.id[selected] : "";
+    if (renderer) renderer.refresh({skipIndexation: true});
+    showPanel(selected);
+  }
+  // select, and bring a drawn entity into view
+  function choose(i) {
+    select(i);
+    if (renderer && i >= 0 && i < drawn && !nodeHidden[i]) {
+      var at = renderer.getNodeDisplayData(String(i)), camera = renderer.getCamera();
+      if (at) camera.animate({x: at.x, y: at.y, ratio: Math.min(camera.getState().ratio, 0.5)}, {duration: 300});
+    }
+  }
+  if (renderer) {
+    renderer.on("clickNode", function (evt) { select(Number(evt.node)); });
+    renderer.on("clickStage", function () { select(-1); });
   }
 
-  // ---- search
-  var keys = nodes.map(function (n) { return {name: fold(n.name), aliases: n.aliases.map(fold)}; });
+  // ---- search: every entity, drawn or not, by name or alias
+  var keys = E.name.map(fold), aliasKeys = E.aliases.map(function (a) { return a.map(fold); });
   function search(query) {
     var q = fold(query).trim();
     if (!q) return [];
     var byName = [], byAlias = [];
-    nodes.forEach(function (n, i) {
-      if (keys[i].name.indexOf(q) >= 0) byName.push({i: i, alias: ""});
+    for (var i = 0; i < count; i++) {
+      var at = keys[i].indexOf(q);
+      if (at >= 0) byName.push({i: i, alias: "", first: at === 0});
       else {
-        var a = keys[i].aliases.findIndex(function (k) { return k.indexOf(q) >= 0; });
-        if (a >= 0) byAlias.push({i: i, alias: n.aliases[a]});
+        var a = aliasKeys[i].findIndex(function (k) { return k.indexOf(q) >= 0; });
+        if (a >= 0) byAlias.push({i: i, alias: E.aliases[i][a], first: false});
       }
-    });
-    function rank(a, b) {
-      var sa = keys[a.i].name.indexOf(q) === 0 ? 0 : 1, sb = keys[b.i].name.indexOf(q) === 0 ? 0 : 1;
-      return sa - sb || nodes[b.i].mentions - nodes[a.i].mentions || a.i - b.i;
     }
-    return byName.sort(rank).concat(byAlias.sort(rank));
+    // names starting with the query first, then by mentions (the entities are in that order already)
+    byName.sort(function (a, b) { return (b.first - a.first) || a.i - b.i; });
+    return byName.concat(byAlias);
   }
   var found = [], active = 0;
   function showResults() {
@@ -217,16 +333,19 @@ This comment (and the line break ending it) is not part of the page. */
     found.slice(0, 10).forEach(function (r, k) {
       var li = h("li", k === active ? "active" : "", null, results);
       li.setAttribute("role", "option");
-      h("span", "dot t-" + nodes[r.i].type, null, li);
-      li.appendChild(document.createTextNode(nodes[r.i].name + " "));
-      if (r.alias) h("span", "alias", "(" + r.alias + ")", li);
-      li.addEventListener("mousedown", function (evt) { evt.preventDefault(); choose(r.i); });
+      li.dataset.id = E.id[r.i];
+      h("span", "dot t-" + E.type[r.i], null, li);
+      li.appendChild(document.createTextNode(E.name[r.i] + " "));
+      if (r.alias) h("span", "alias", "(" + r.alias + ") ", li);
+      if (r.i >= drawn) h("span", "tag", "not drawn", li);
+      li.addEventListener("mousedown", function (evt) { evt.preventDefault(); pick(r.i); });
     });
   }
-  function choose(i) {
-    found = []; showResults();
-    input.value = nodes[i].name;
-    select(i);
+  function pick(i) {
+    found = [];
+    showResults();
+    input.value = E.name[i];
+    choose(i);
   }
   input.addEventListener("input", function () { found = search(input.value); active = 0; showResults(); });
   input.addEventListener("keydown", function (evt) {
@@ -235,9 +354,10 @@ This comment (and the line break ending it) is not part of the page. */
       var shown = Math.min(found.length, 10);
       if (shown) { active = (active + (evt.key === "ArrowDown" ? 1 : shown - 1)) % shown; showResults(); }
     } else if (evt.key === "Enter") {
-      if (found.length) choose(found[Math.min(active, found.length - 1)].i);
+      if (found.length) pick(found[Math.min(active, found.length - 1)].i);
     } else if (evt.key === "Escape") {
-      found = []; showResults();
+      found = [];
+      showResults();
     }
   });
   input.addEventListener("blur", function () { found = []; showResults(); });
@@ -246,13 +366,12 @@ This comment (and the line break ending it) is not part of the page. */
   var table = document.getElementById("top");
   table.tBodies[0].addEventListener("click", function (evt) {
     var row = evt.target.closest("tr");
-    var i = row ? Number(row.getAttribute("data-node")) : -1;
-    if (i >= 0) { select(i); window.scrollTo(0, 0); }
+    if (row) { choose(Number(row.getAttribute("data-node"))); window.scrollTo(0, 0); }
   });
   Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
     th.addEventListener("click", function () {
       var key = Number(th.getAttribute("data-key")), numeric = th.classList.contains("num");
-      var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+      var rows = Array.prototype.slice.call(table.tBodies[0].rows);
       var down = th.getAttribute("data-order") !== "down";
       rows.sort(function (a, b) {
         var x = a.cells[key].textContent, y = b.cells[key].textContent;
@@ -260,27 +379,47 @@ This comment (and the line break ending it) is not part of the page. */
         return down === numeric ? -c : c;
       });
       th.setAttribute("data-order", down ? "down" : "up");
-      rows.forEach(function (r) { body.appendChild(r); });
+      rows.forEach(function (r) { table.tBodies[0].appendChild(r); });
     });
   });
 
   // #entity=<id> or #search=<text> in the address selects an entity on load
   function fromHash() {
-    var hash = decodeURIComponent(location.hash.slice(1));
+    var hash;
+    try { hash = decodeURIComponent(location.hash.slice(1)); } catch (err) { return; }  // a malformed address
     if (hash.indexOf("entity=") === 0) {
-      var id = hash.slice(7);
-      select(nodes.findIndex(function (n) { return n.id === id; }));
+      var i = E.id.indexOf(hash.slice(7));
+      if (i >= 0) pick(i);
     } else if (hash.indexOf("search=") === 0) {
       var r = search(hash.slice(7));
-      if (r.length) { input.value = nodes[r[0].i].name; select(r[0].i); }
+      if (r.length) pick(r[0].i);
     }
   }
   window.addEventListener("hashchange", fromHash);
 
-  apply();
+  showLegend();
   fromHash();
-  window.pressgraph = {data: data, nodes: nodes, edges: edges, select: select, search: search};
-  document.body.dataset.nodes = String(nodeLayer.querySelectorAll("circle.node").length);
-  document.body.dataset.edges = String(edgeLayer.querySelectorAll("line.edge").length);
-  document.body.dataset.ready = "true";
+  // drawn nodes and edges the filters leave on the graph
+  function shown() {
+    var nodes = 0, edges = 0;
+    for (var i = 0; i < drawn; i++) nodes += nodeHidden[i] ? 0 : 1;
+    for (var j = 0; j < drawnEdges; j++) edges += edgeHidden[j] ? 0 : 1;
+    return {nodes: nodes, edges: edges};
+  }
+  window.pressgraph = {data: data, sigma: renderer, select: select, choose: choose, search: search, shown: shown};
+  body.dataset.nodes = String(graph.order);
+  body.dataset.edges = String(graph.size);
+  body.dataset.ready = "true";
+  // page timings, ms from the start of navigation: the script's start, the data parsed, sigma set up,
+  // the script done, the first frame, and that frame drawn (reading a pixel waits for the GPU)
+  var ready = performance.now();
+  requestAnimationFrame(function () {
+    var frame = performance.now();
+    if (renderer) {
+      var gl = renderer.getWebGLContext();
+      gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
+    }
+    body.dataset.timings = JSON.stringify({script: started, parsed: parsed, sigma: drawnAt, ready: ready,
+      frame: frame, painted: performance.now()});
+  });
 })();
