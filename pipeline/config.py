@@ -79,12 +79,27 @@ class RelateConfig:
     fold_capitals: bool
     backbone_alpha: float
     min_weight: int
+    max_sentence_entities: int
+    max_evidence_per_edge: int
 
 
 @dataclass(frozen=True)
 class OutputConfig:
     out_dir: Path
     raw_csv: bool
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """report.html; the names are `render_report`'s keyword arguments."""
+
+    max_nodes: int
+    max_edges: int
+    max_neighbours: int
+    max_evidence: int
+    top_entities: int
+    layout_iterations: int
+    colour_by: str
 
 
 @dataclass(frozen=True)
@@ -95,6 +110,7 @@ class PipelineConfig:
     link: LinkConfig
     relate: RelateConfig
     output: OutputConfig
+    report: ReportConfig
 
     def as_dict(self) -> dict[str, dict[str, Any]]:
         """Plain JSON-ready values, for run.json and cache keys (packaged data: null)."""
@@ -111,12 +127,14 @@ _SECTION_TYPES = {
     "link": LinkConfig,
     "relate": RelateConfig,
     "output": OutputConfig,
+    "report": ReportConfig,
 }
 # section -> key -> the type of its field: what a settings file may hold.
 _SETTINGS: dict[str, dict[str, Any]] = {name: get_type_hints(cls) for name, cls in _SECTION_TYPES.items()}
 
 WINDOWS = ("sentence", "block", "document", "sentences")
 EXECUTORS = ("local", "dask")
+REPORT_COLOURS = ("type", "community")  # pipeline.views.report.COLOUR_MODES
 
 
 @dataclass(frozen=True)
@@ -129,6 +147,10 @@ class _Rule:
 
 def _at_least(low: int) -> _Rule:
     return _Rule(f"an integer >= {low}", lambda value: value >= low)
+
+
+def _between(low: int, high: int) -> _Rule:
+    return _Rule(f"an integer from {low} to {high}", lambda value: low <= value <= high)
 
 
 def _one_of(*choices: str) -> _Rule:
@@ -147,7 +169,8 @@ _RULES: dict[str, _Rule] = {
     "input.duplicate_threshold": _Rule("a number in (0, 1]", lambda value: 0 < value <= 1),
     "input.max_bytes": _at_least(1),
     "clean.rules_file": _Rule('a file path, or "" for the packaged rules'),
-    "clean.max_block_chars": _at_least(1000),
+    # the longest text the model gets at once: its memory follows it
+    "clean.max_block_chars": _between(1000, 100_000),
     "annotate.model": _not_empty(" (a spaCy pipeline)"),
     "annotate.batch_size": _at_least(1),
     "annotate.batch_chars": _at_least(1),
@@ -163,7 +186,16 @@ _RULES: dict[str, _Rule] = {
     "relate.window_sentences": _at_least(1),
     "relate.backbone_alpha": _Rule("a number in [0, 1]", lambda value: 0 <= value <= 1),
     "relate.min_weight": _at_least(1),
+    "relate.max_sentence_entities": _at_least(2),
+    "relate.max_evidence_per_edge": _at_least(1),
     "output.out_dir": _Rule("a folder path"),
+    "report.max_nodes": _at_least(0),
+    "report.max_edges": _at_least(0),
+    "report.max_neighbours": _at_least(1),
+    "report.max_evidence": _at_least(0),
+    "report.top_entities": _at_least(0),
+    "report.layout_iterations": _at_least(1),
+    "report.colour_by": _one_of(*REPORT_COLOURS),
 }
 # What a setting of each type holds, for the settings without a rule.
 _TYPE_NAMES: dict[Any, str] = {

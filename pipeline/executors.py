@@ -12,12 +12,16 @@ An executor knows nothing of the stages; `pipeline.flow` gives it the work.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import signal
+import sys
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 C = TypeVar("C")
@@ -73,14 +77,33 @@ class _Bounded:
 
 # What a forked worker process works with, set once when it starts.
 _CONTEXT: Any = None
+# prctl(2) option: the signal the kernel sends this process when its parent dies.
+_PR_SET_PDEATHSIG = 1
 
 
-def _start_worker(context: Any) -> None:
+def _start_worker(context: Any, parent: int) -> None:
     global _CONTEXT
     _CONTEXT = context
     # Ctrl-C reaches the whole process group: the parent stops the pool and
     # reports once; its workers must not each print a traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent)
+
+
+def die_with_parent(parent: int) -> None:
+    """Make the kernel kill this process when process `parent` ends, however it ends.
+
+    A worker left alive by a parent killed with SIGKILL would hold on to its
+    memory (and whatever the parent had open) for ever. Linux only
+    (`PR_SET_PDEATHSIG`); elsewhere nothing is done.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
 
 
 def _call(work: Callable, item: Any) -> Any:
@@ -92,7 +115,8 @@ class Processes(_Bounded):
 
     The processes are forked at the first item, after `prepare(item)` ran
     here: what it loads (the model) is then shared by every process instead
-    of loaded by each.
+    of loaded by each. They die with this process, even when it is killed
+    with SIGKILL (`die_with_parent`).
     """
 
     def __init__(self, workers: int, *, prepare: Callable[[Any], None] | None = None):
@@ -109,7 +133,7 @@ class Processes(_Bounded):
                 self.workers,
                 mp_context=multiprocessing.get_context("fork"),
                 initializer=_start_worker,
-                initargs=(context,),
+                initargs=(context, os.getpid()),
             )
             self._context = context
         elif context is not self._context:
@@ -135,9 +159,10 @@ class Dask(_Bounded):
     installed. Task keys start with "pressgraph-".
     """
 
-    def __init__(self, scheduler: str = "", workers: int = 1):
+    def __init__(self, scheduler: str = "", workers: int = 1, *, local_directory: str | Path | None = None):
         self.scheduler = scheduler
         self.workers = workers
+        self.local_directory = local_directory  # scratch files of a local cluster (default: the system's)
         self._client: Any = None
         self._cluster: Any = None
         self._context: tuple[Any, Any] | None = None  # (context, its future on the cluster)
@@ -178,9 +203,18 @@ class Dask(_Bounded):
                     f"the Dask scheduler at {self.scheduler} has no worker after {WORKER_WAIT_SECONDS} s"
                 ) from err
         else:
-            self._cluster = LocalCluster(
-                n_workers=self.workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-            )
+            import dask
+
+            scratch = {} if self.local_directory is None else {"temporary-directory": str(self.local_directory)}
+            with dask.config.set(scratch):  # the scheduler reads the setting, the workers the argument
+                self._cluster = LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    local_directory=None if self.local_directory is None else str(self.local_directory),
+                )
             client = Client(self._cluster, set_as_default=False)
         self._client = client
         return client

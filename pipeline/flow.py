@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import sys
 import tempfile
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
-from importlib.resources import files
 from pathlib import Path
 from types import ModuleType
 
@@ -46,7 +47,7 @@ import pipeline.store.outputs
 import pipeline.text
 import pipeline.views.report
 from pipeline import __version__
-from pipeline.config import PipelineConfig, with_overrides
+from pipeline.config import PipelineConfig, ReportConfig, with_overrides
 from pipeline.executors import Dask, Executor, Processes, Serial
 from pipeline.kb import KnowledgeBase
 from pipeline.nlp import installed_signature, load_nlp, model_signature
@@ -71,7 +72,7 @@ from pipeline.stages.annotate import annotate
 from pipeline.stages.clean import BoilerplateRules, clean
 from pipeline.stages.export import build_graph, graph_files, output_tables, sorted_evidence
 from pipeline.stages.extract import Linking, article_result
-from pipeline.stages.ingest import DuplicateIndex, detect_language, file_suffix, is_french, parse_inputs, shingles
+from pipeline.stages.ingest import DuplicateIndex, detect_language, is_french, parse_inputs, shingles
 from pipeline.stages.link import LinkRules, link_corpus
 from pipeline.stages.relate import cooccurrences, edge_evidence, mention_frame, relation_evidence
 from pipeline.stages.relations import RelationRules
@@ -79,7 +80,16 @@ from pipeline.store import data
 from pipeline.store.cache import Cache, annotation_cache, cache_key, derived_key, encode, result_cache
 from pipeline.store.inputs import find_inputs, read_inputs
 from pipeline.store.lock import OutputLock
-from pipeline.store.outputs import output_files, previous_run, save_text, write_json, write_outputs, write_texts
+from pipeline.store.outputs import (
+    NewVersion,
+    OutputError,
+    OutputFolder,
+    output_files,
+    previous_run,
+    write_json,
+    write_outputs,
+    write_texts,
+)
 from pipeline.views.report import render_report
 
 # The code an article's cached result depends on, beside its annotations:
@@ -272,7 +282,8 @@ def make_executor(config: PipelineConfig) -> Executor:
     """The executor `annotate.executor` and `annotate.workers` name."""
     a = config.annotate
     if a.executor == "dask":
-        return Dask(a.scheduler, a.workers)
+        # a local cluster keeps its scratch files beside the outputs, removed after the run
+        return Dask(a.scheduler, a.workers, local_directory=OutputFolder(config.output.out_dir).scratch)
     if a.workers > 1:
         # the model is loaded here before the processes fork, so they share it
         def prepare(batch: list[BatchItem]) -> None:
@@ -363,11 +374,12 @@ class _Corpus:
     unreadable: int = 0  # errors of inputs, not of articles
     duplicate_of: dict[str, str] = field(default_factory=dict)
     keys: list[str] = field(default_factory=list)  # result cache keys of the articles read
+    text_files: dict[str, str] = field(default_factory=dict)  # doc_id -> the file its offsets index
 
     def fingerprint(self, res: _Resources, config: PipelineConfig) -> str:
         """Hash of everything the corpus-level stages and export read: equal
         fingerprints give byte-identical outputs."""
-        templates = sorted(files("pipeline.views").joinpath("templates").iterdir(), key=lambda p: p.name)
+        templates = pipeline.views.report.template_files()
         h = hashlib.sha256(_signature((), _CORPUS_CODE, {"config": config.as_dict()}, extra=templates).encode())
         h.update(res.result_signature.encode())
         for key in sorted(self.keys):
@@ -382,7 +394,9 @@ class _Corpus:
         self.relations += result.relations
         self.sentences += result.sentences
         self.sentence_text.update(((doc_id, sid), text) for sid, text in result.evidence)
-        self.documents[doc_id] = replace(result.document, duplicate_of=self.duplicate_of.get(doc_id, ""))
+        self.documents[doc_id] = replace(
+            result.document, duplicate_of=self.duplicate_of.get(doc_id, ""), text_file=self.text_files.get(doc_id, "")
+        )
         self.blocks += result.blocks
 
     def skip(self, article: Article, status: str, *, duplicate_of: str = "") -> None:
@@ -410,10 +424,19 @@ class _Corpus:
 
 
 def read_articles(
-    paths: Iterable[str | Path], extensions: Iterable[str], *, max_bytes: int = 50_000_000, fields: Fields | None = None
+    paths: Iterable[str | Path],
+    extensions: Iterable[str],
+    *,
+    max_bytes: int = 50_000_000,
+    fields: Fields | None = None,
+    skip: Iterable[Path] = (),
 ) -> Iterator[Article | ReadError]:
-    """Every article of the input files and folders `paths`; what cannot be read becomes ReadErrors."""
-    return parse_inputs(read_inputs(paths, extensions, max_bytes=max_bytes), fields=fields, max_unpacked=max_bytes)
+    """Every article of the input files and folders `paths`; what cannot be read becomes ReadErrors.
+
+    Folders in `skip` (the output and cache folders) are not searched.
+    """
+    files = read_inputs(paths, extensions, max_bytes=max_bytes, skip=skip)
+    return parse_inputs(files, fields=fields, max_unpacked=max_bytes)
 
 
 def run(
@@ -425,18 +448,44 @@ def run(
 ) -> RunResult:
     """Run every stage over `inputs` (files or folders) and write `config.output.out_dir`.
 
+    The new outputs are written into a new version of the output folder and
+    made visible at the end in one step (`pipeline.store.outputs.OutputFolder`):
+    a run that fails or is killed leaves the previous outputs as they were,
+    and so does a run in which no article could be read.
+
     Args:
         progress: show a progress bar on stderr while articles are processed.
         force: ignore the caches (they are rewritten).
 
     Raises:
-        RuntimeError: another run is writing the same output folder, or the model failed.
+        RuntimeError: another run is writing the same output folder, the output
+            folder is refused (`OutputFolderError`: a link in it, files of
+            someone else), or the model failed.
+        OutputError: an output file could not be written (the message names it).
     """
-    with OutputLock(config.output.out_dir):
-        return _run(list(map(Path, inputs)), config, progress=progress, force=force)
+    folder = OutputFolder(config.output.out_dir)
+    folder.check()
+    # the lock lives beside the versions; a plain folder of an older pressgraph also has its own
+    with OutputLock(folder.versions), OutputLock(folder.out) if folder.plain() else nullcontext():
+        version = folder.begin()
+        try:
+            return _run(list(map(Path, inputs)), config, folder, version, progress=progress, force=force)
+        except OutputError as err:
+            kept = "keeps the outputs of the previous run" if version.previous else "is left as it was"
+            raise OutputError(err.errno, f"{err.strerror}; {config.output.out_dir} {kept}", err.filename) from err
+        finally:
+            folder.discard(version)  # unless it was published
 
 
-def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: bool) -> RunResult:
+def _run(
+    inputs: list[Path],
+    config: PipelineConfig,
+    folder: OutputFolder,
+    version: NewVersion,
+    *,
+    progress: bool,
+    force: bool,
+) -> RunResult:
     started = time.perf_counter()
     clock = _Clock()
     res = _Resources.load(config, force=force, today=date.today().isoformat())
@@ -444,10 +493,11 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
     corpus = _Corpus()
     duplicates = DuplicateIndex(config.input.duplicate_threshold)
     out_dir = config.output.out_dir
+    not_inputs = [*folder.own_paths(), Path(config.annotate.cache_dir)]  # never read back as articles
 
     def articles() -> Iterator[Article]:
         i = config.input
-        for item in read_articles(inputs, i.extensions, max_bytes=i.max_bytes, fields=i.fields):
+        for item in read_articles(inputs, i.extensions, max_bytes=i.max_bytes, fields=i.fields, skip=not_inputs):
             if isinstance(item, ReadError):
                 corpus.fail(item.source, item.problem)
             elif i.french_only and not is_french(item.raw_text):
@@ -474,21 +524,30 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
             if result is not None:
                 yield result
 
-    total = sum(1 for p in find_inputs(inputs, config.input.extensions) if isinstance(p, Path))
+    total = sum(1 for p in find_inputs(inputs, config.input.extensions, skip=not_inputs) if isinstance(p, Path))
     with tqdm(total=total, unit="article", desc="articles", file=sys.stderr, disable=not progress, leave=False) as bar:
-        _article_results(cleaned(), res, config, clock, corpus, bar)
+        _article_results(cleaned(), res, config, clock, corpus, bar, version)
     clock.seconds["articles"] = time.perf_counter() - started
 
     fingerprint = corpus.fingerprint(res, config)
-    previous = previous_run(out_dir)
-    if previous and previous.get("fingerprint") == fingerprint and previous.get("outputs") == output_files(out_dir):
+    current = version.previous  # the outputs readers see now
+    previous = previous_run(current) if current else None
+    processed = sum(d.status in ("ok", "empty") for d in corpus.documents.values())
+    up_to_date = (
+        previous is not None
+        and previous.get("fingerprint") == fingerprint
+        and previous.get("outputs") == output_files(current)
+    )
+    if up_to_date:
         counts = previous["counts"]  # same articles, settings and code as the outputs already there
         clock.seconds["export"] = 0.0
+    elif processed == 0 and current is not None:
+        counts = {"mentions": 0, "entities": 0, "edges": 0}  # nothing to replace the previous tables with
     else:
-        counts = _corpus_stages(corpus, res, config, clock)
+        counts = _corpus_stages(corpus, res, config, clock, version.path)
     result = RunResult(
         out_dir=out_dir,
-        articles=sum(d.status in ("ok", "empty") for d in corpus.documents.values()),
+        articles=processed,
         failed=len(corpus.errors) - corpus.unreadable,
         unreadable=corpus.unreadable,
         mentions=counts["mentions"],
@@ -502,23 +561,39 @@ def _run(inputs: list[Path], config: PipelineConfig, *, progress: bool, force: b
         errors=corpus.errors,
     )
     info = _run_info(inputs, config, res, corpus, result)
-    write_json(out_dir / "run.json", info | {"fingerprint": fingerprint, "outputs": output_files(out_dir)})
+    if up_to_date:  # the outputs stay; run.json tells of this run
+        write_json(current / "run.json", info | {"fingerprint": fingerprint, "outputs": output_files(current)})
+    elif processed == 0 and current is not None:
+        print(f"pressgraph: no article could be read; {out_dir} keeps the outputs of the previous run", file=sys.stderr)
+    else:
+        outputs = output_files(version.path)
+        write_json(version.path / "run.json", info | {"fingerprint": fingerprint, "outputs": outputs})
+        folder.publish(version)
     return result
 
 
 def _article_results(
-    articles: Iterable[CleanArticle], res: _Resources, config: PipelineConfig, clock: _Clock, corpus: _Corpus, bar
+    articles: Iterable[CleanArticle],
+    res: _Resources,
+    config: PipelineConfig,
+    clock: _Clock,
+    corpus: _Corpus,
+    bar,
+    version: NewVersion,
 ) -> None:
-    """Add every article's result to `corpus`: from the cache, or annotated and linked by the executor."""
+    """Add every article's result to `corpus`: from the cache, or annotated and linked by the executor.
+
+    Each article's text is saved in `version` (the outputs being written) as it goes by.
+    """
     a = config.annotate
     sent: deque[list[tuple[Article, str, str]]] = deque()  # per batch: article, annotation key, result key
 
     def items() -> Iterator[BatchItem]:
         for article in articles:
             try:
-                _save_text(article.article, config.output.out_dir)
+                corpus.text_files[article.doc_id] = _save_text(article.article, version)
             except OSError as err:
-                corpus.fail(article.article.source, f"cannot save its text: {err!r}", article.article)
+                corpus.fail(article.article.source, f"cannot save its text: {err}", article.article)
                 bar.update(1)
                 continue
             key = res.result_key(article)
@@ -568,16 +643,21 @@ def _article_results(
         executor.close()
 
 
-def _save_text(article: Article, out_dir: Path) -> None:
-    """Offsets index the text pressgraph read; for HTML, JSON Lines and CSV
-    inputs (or compressed ones) that text is not the file, so it is saved as
-    `texts/<doc_id>.txt` in the output folder."""
-    if file_suffix(Path(article.source).name) not in (".txt", ".md"):
-        save_text(out_dir, article.doc_id, article.raw_text)
+def _save_text(article: Article, version: NewVersion) -> str:
+    """Save the text an article's offsets index, when it is not the input file; returns the file they index.
+
+    That is the input file itself only for a UTF-8 .txt or .md file whose text
+    needed no change (`Article.offsets_in_file`); every other text (HTML, JSON
+    Lines and CSV records, gzip, other encodings, NFD normalised to NFC) is
+    saved as `texts/<name>` (`pipeline.store.outputs.text_file_name`) in the new outputs.
+    """
+    if article.offsets_in_file:
+        return article.source
+    return version.save_text(article.doc_id, article.raw_text)
 
 
-def _corpus_stages(corpus: _Corpus, res: _Resources, config: PipelineConfig, clock: _Clock) -> dict:
-    """Entity clustering, co-occurrence and export; returns the row counts."""
+def _corpus_stages(corpus: _Corpus, res: _Resources, config: PipelineConfig, clock: _Clock, out: Path) -> dict:
+    """Entity clustering, co-occurrence and export into the folder `out`; returns the row counts."""
     t = time.perf_counter()
     kb = res.linking.kb
     mentions, entities, renamed = link_corpus(corpus.mentions, kb)
@@ -601,28 +681,47 @@ def _corpus_stages(corpus: _Corpus, res: _Resources, config: PipelineConfig, clo
         errors=corpus.errors,
     )
     export_outputs(
-        config.output.out_dir,
+        out,
         tables,
         backbone_alpha=config.relate.backbone_alpha,
         raw_csv=config.output.raw_csv,
+        name=Path(os.path.abspath(config.output.out_dir)).name,
+        report=config.report,
     )
     clock.add("export", t)
     return {"mentions": len(mentions), "entities": len(entities), "edges": len(edges)}
 
 
 def export_outputs(
-    out_dir: Path, tables: CorpusTables, *, backbone_alpha: float = 1.0, raw_csv: bool = False
+    out_dir: Path,
+    tables: CorpusTables,
+    *,
+    backbone_alpha: float = 1.0,
+    raw_csv: bool = False,
+    name: str = "",
+    report: ReportConfig | None = None,
 ) -> dict[str, int]:
     """The export stage and the report over the corpus tables, written to `out_dir`; returns rows per table.
 
     Args:
-        raw_csv: keep text cells as they are (by default cells starting with
-            =, +, - or @ get a leading apostrophe so spreadsheets do not run them).
+        raw_csv: keep text cells as they are (by default cells a spreadsheet
+            would run as formulas get a leading apostrophe).
+        name: the output folder's name in the report's title (default: `out_dir`'s).
+        report: the report's settings (default: `render_report`'s).
     """
     tables = replace(tables, evidence=sorted_evidence(tables.evidence))
     graph = build_graph(tables.entities, tables.edges, backbone_alpha=backbone_alpha)
-    title = f"pressgraph — {Path(out_dir).name}"
-    html = render_report(graph, tables.entities, tables.evidence, title=title, mentions=tables.mentions)
+    title = f"pressgraph — {name or Path(out_dir).name}"
+    settings = asdict(report) if report else {}
+    html = render_report(
+        graph,
+        tables.entities,
+        tables.evidence,
+        title=title,
+        mentions=tables.mentions,
+        documents=tables.documents,
+        **settings,
+    )
     files = graph_files(graph) | {"report.html": html.encode("utf-8")}
     return write_outputs(Path(out_dir), output_tables(tables), files, raw_csv=raw_csv)
 
@@ -642,8 +741,17 @@ def _relate(
         k=rel.window_sentences,
         min_weight=rel.min_weight,
         dates={d.doc_id: d.date for d in corpus.documents.values()},
+        max_sentence_entities=rel.max_sentence_entities,
     )
-    return edges, edge_evidence(frame, edges, sentences, corpus.sentence_text)
+    evidence = edge_evidence(
+        frame,
+        edges,
+        sentences,
+        corpus.sentence_text,
+        max_per_edge=rel.max_evidence_per_edge,
+        max_sentence_entities=rel.max_sentence_entities,
+    )
+    return edges, evidence
 
 
 def _run_info(inputs: list[Path], config: PipelineConfig, res: _Resources, corpus: _Corpus, result: RunResult) -> dict:
@@ -678,7 +786,13 @@ def _run_info(inputs: list[Path], config: PipelineConfig, res: _Resources, corpu
 
 
 def run_on_gold(gold: list[dict], config: PipelineConfig, out_dir: Path, *, progress: bool, force: bool) -> RunResult:
-    """Run the pipeline on the texts of gold records (one `<id>.txt` each, so doc_ids are the gold ids)."""
+    """Run the pipeline on the texts of gold records, with their dates; doc_ids are the gold ids.
+
+    The records are read as one JSON Lines file with the keys `id`, `text` and
+    `date`, whatever the config names its input fields.
+    """
+    fields = {"id_field": "id", "text_field": "text", "date_field": "date", "title_field": "", "url_field": ""}
     with tempfile.TemporaryDirectory(prefix="pressgraph-gold-") as tmp:
-        texts = write_texts(Path(tmp) / "texts", {record["id"]: record["text"] for record in gold})
-        return run([texts], with_overrides(config, output={"out_dir": out_dir}), progress=progress, force=force)
+        texts = write_texts(Path(tmp) / "gold.jsonl", gold)
+        config = with_overrides(config, input=fields, output={"out_dir": out_dir})
+        return run([texts], config, progress=progress, force=force)

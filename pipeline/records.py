@@ -4,8 +4,8 @@ Every record is a frozen dataclass, except the three the annotate stage
 makes by the million (`Token`, `Sentence`, `NerSpan`): those are named
 tuples, several times cheaper to build, pickle and load. The records written
 as CSV tables
-(`DocumentRow`, `Mention`, `Entity`, `Cooccurrence`, `Relation`, `BlockRow`)
-have one field per column: the CSV headers come from `dataclasses.fields`.
+(`DocumentRow`, `Mention`, `Entity`, `Cooccurrence`, `Relation`, `BlockRow`,
+`SentenceRow`, `EvidenceRow`) have one field per column: the CSV headers come from `dataclasses.fields`.
 
 Offsets (`start`, `end`, `raw_start`, `raw_end`) are always character offsets
 into `Article.raw_text`, the text of the input document as read.
@@ -68,6 +68,11 @@ class Article:
     date: str
     url: str
     raw_text: str
+    # raw_text is the input file's own text, as `open(source, encoding="utf-8-sig",
+    # newline="").read()` gives it (a .txt or .md file in UTF-8 that needed no
+    # change): offsets into it are offsets into the file. Otherwise (HTML, records,
+    # compressed, another encoding, text normalised) its text must be saved.
+    offsets_in_file: bool = False
 
 
 @dataclass(frozen=True)
@@ -203,8 +208,12 @@ class Cooccurrence:
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """A sentence behind an edge or a relation, a row of evidence.csv."""
+class EvidenceRow:
+    """A sentence behind an edge or a relation, a row of evidence.csv.
+
+    The sentence is named by (doc_id, sentence_id); its text is written once,
+    in sentences.csv, however many edges it supports.
+    """
 
     kind: str  # edge | relation
     source: str
@@ -214,18 +223,25 @@ class Evidence:
     sentence_id: int
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class Evidence(EvidenceRow):
+    """An evidence row with its sentence's text, as the report shows it."""
+
     text: str
 
 
 @dataclass(frozen=True)
 class SentenceRow:
-    """Where a sentence lies: kept for windows and evidence (text only when needed)."""
+    """Where a sentence lies: kept for windows and evidence, a row of sentences.csv."""
 
     doc_id: str
     sentence_id: int
     block_id: int
     start: int
     end: int
+    text: str = ""  # the sentence, when evidence.csv cites it (sentences.csv); else ""
 
 
 @dataclass(frozen=True)
@@ -259,6 +275,9 @@ class DocumentRow:
     mentions: int
     status: str  # ok | empty | skipped: ... | error: ...
     duplicate_of: str  # doc_id of the earlier copy of a syndicated story
+    # the file the row's offsets (and those of every other table) index: the
+    # input file for .txt/.md, else `texts/<name>` in the output folder
+    text_file: str = ""
 
 
 @dataclass(frozen=True)

@@ -92,8 +92,9 @@ BAD_VALUES = [
     ("input.max_bytes", "0", "input.max_bytes = 0 is invalid; expected an integer >= 1"),
     # [clean]
     ("clean.rules_file", "5", f"clean.rules_file = 5 is invalid; expected {RULES}"),
-    ("clean.max_block_chars", '"20k"', "clean.max_block_chars = '20k' is invalid; expected an integer >= 1000"),
-    ("clean.max_block_chars", "999", "clean.max_block_chars = 999 is invalid; expected an integer >= 1000"),
+    ("clean.max_block_chars", '"20k"', "clean.max_block_chars = '20k' is invalid; expected an integer from 1000 to 100000"),
+    ("clean.max_block_chars", "999", "clean.max_block_chars = 999 is invalid; expected an integer from 1000 to 100000"),
+    ("clean.max_block_chars", "1_000_000", "clean.max_block_chars = 1000000 is invalid; expected an integer from 1000 to 100000"),
     # [annotate]
     ("annotate.model", "3", "annotate.model = 3 is invalid; expected a non-empty string (a spaCy pipeline)"),
     ("annotate.model", '""', "annotate.model = '' is invalid; expected a non-empty string (a spaCy pipeline)"),
@@ -132,10 +133,23 @@ BAD_VALUES = [
     ("relate.backbone_alpha", "nan", "relate.backbone_alpha = nan is invalid; expected a number in [0, 1]"),
     ("relate.min_weight", "1.0", "relate.min_weight = 1.0 is invalid; expected an integer >= 1"),
     ("relate.min_weight", "0", "relate.min_weight = 0 is invalid; expected an integer >= 1"),
+    ("relate.max_sentence_entities", '"10"', "relate.max_sentence_entities = '10' is invalid; expected an integer >= 2"),
+    ("relate.max_sentence_entities", "1", "relate.max_sentence_entities = 1 is invalid; expected an integer >= 2"),
+    ("relate.max_evidence_per_edge", "2.5", "relate.max_evidence_per_edge = 2.5 is invalid; expected an integer >= 1"),
+    ("relate.max_evidence_per_edge", "0", "relate.max_evidence_per_edge = 0 is invalid; expected an integer >= 1"),
     # [output]
     ("output.out_dir", "5", "output.out_dir = 5 is invalid; expected a folder path"),
     ("output.out_dir", '""', "output.out_dir = '' is invalid; expected a folder path"),
     ("output.raw_csv", '"false"', "output.raw_csv = 'false' is invalid; expected true or false"),
+    # [report]
+    ("report.max_nodes", '"1000"', "report.max_nodes = '1000' is invalid; expected an integer >= 0"),
+    ("report.max_nodes", "-1", "report.max_nodes = -1 is invalid; expected an integer >= 0"),
+    ("report.max_edges", "2.5", "report.max_edges = 2.5 is invalid; expected an integer >= 0"),
+    ("report.max_neighbours", "0", "report.max_neighbours = 0 is invalid; expected an integer >= 1"),
+    ("report.max_evidence", "-1", "report.max_evidence = -1 is invalid; expected an integer >= 0"),
+    ("report.top_entities", "true", "report.top_entities = true is invalid; expected an integer >= 0"),
+    ("report.layout_iterations", "0", "report.layout_iterations = 0 is invalid; expected an integer >= 1"),
+    ("report.colour_by", '"rainbow"', "report.colour_by = 'rainbow' is invalid; expected one of 'type', 'community'"),
 ]
 # fmt: on
 

@@ -231,7 +231,7 @@ def test_formula_cells_are_neutralised_by_default_and_kept_with_raw_csv(tmp_path
         "'" + FORMULA_RECORD["title"],
         "'" + FORMULA_RECORD["url"],
     )
-    evidence = [e["text"] for e in _read_csv(safe / "evidence.csv")]
+    evidence = [s["text"] for s in _read_csv(safe / "sentences.csv")]  # the text of evidence sentences
     assert any(e.startswith("'+Vladimir Poutine a rencontré Kim Jong-un") for e in evidence), evidence
     for path in safe.glob("*.csv"):
         with open(path, encoding="utf-8", newline="") as f:
@@ -240,7 +240,7 @@ def test_formula_cells_are_neutralised_by_default_and_kept_with_raw_csv(tmp_path
 
     [doc] = _read_csv(raw / "documents.csv")
     assert (doc["doc_id"], doc["title"], doc["url"]) == ("=1+1", FORMULA_RECORD["title"], FORMULA_RECORD["url"])
-    evidence = [e["text"] for e in _read_csv(raw / "evidence.csv")]
+    evidence = [s["text"] for s in _read_csv(raw / "sentences.csv")]
     assert any(e.startswith("+Vladimir Poutine a rencontré Kim Jong-un") for e in evidence), evidence
     assert {m["doc_id"] for m in _read_csv(raw / "mentions.csv")} == {"=1+1"}
 

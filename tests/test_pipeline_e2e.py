@@ -55,6 +55,7 @@ def test_documents_table(out):
         "mentions",
         "status",
         "duplicate_of",
+        "text_file",
     ]
     assert len(docs) == 5 and set(docs["status"]) == {"ok"}
     assert (docs["mentions"] > 0).all()
@@ -143,6 +144,8 @@ def test_typed_relations_with_their_evidence(out, subject, relation, object_, wo
     rows = evidence[
         (evidence["kind"] == "relation") & (evidence["relation"] == relation) & (evidence["source"] == ids[subject])
     ]
+    sentences = pd.read_csv(out["folder"] / "sentences.csv", keep_default_na=False)
+    rows = rows.merge(sentences[["doc_id", "sentence_id", "text"]], on=["doc_id", "sentence_id"])  # text once each
     texts = {p.stem: p.read_text(encoding="utf-8") for p in ARTICLES.glob("*.txt")}
     for r in rows.itertuples():
         assert texts[r.doc_id][r.start : r.end] == r.text  # the sentence, at its raw offsets

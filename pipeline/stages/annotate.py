@@ -1,11 +1,15 @@
 """Annotate stage: the only stage that runs the neural model.
 
-Articles are gathered until their blocks fill one
-batch (a number of blocks or of characters), which goes through `nlp.pipe(..., as_tuples=True)`; each block is its
-own Doc, so no sentence or entity crosses a block boundary. The spaCy Docs
-are turned into plain records (tokens, sentences, NER spans in raw offsets)
-as soon as an article is complete: at most one batch of Docs is alive at a
-time.
+The blocks of the articles stream into batches of at most `batch_size`
+blocks and `batch_chars` characters, cut wherever the limit falls, inside
+an article too; each batch goes through `nlp.pipe(..., as_tuples=True)`.
+The model's working memory follows the batch, so it is the same for a
+1 MB article as for a tweet. Each block is its own Doc, so no sentence or
+entity crosses a block boundary (clean cuts a long line into blocks of at
+most `clean.max_block_chars` characters). Each Doc is turned into plain
+records (tokens, sentences, NER spans in raw offsets) as it comes out of the
+model, so at most one batch of Docs is alive at a time, whatever the length
+of an article.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from spacy.attrs import DEP, HEAD, IDX, LEMMA, LENGTH, POS
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pipeline.records import AnnotatedArticle, CleanArticle, NerSpan, Sentence, Token
+from pipeline.records import AnnotatedArticle, Block, CleanArticle, NerSpan, Sentence, Token
 
 
 def annotate(
@@ -33,54 +37,75 @@ def annotate(
     Args:
         nlp: the loaded model (see `pipeline.nlp.load_nlp`), or a function
             that loads it at the first article with content.
-        batch_size, batch_chars: articles are gathered until their blocks
-            reach `batch_size` blocks or `batch_chars` characters (0: no
-            limit), then go through `nlp.pipe` together.
+        batch_size, batch_chars: a batch holds at most `batch_size` blocks
+            and `batch_chars` characters (0: no limit; a block longer than
+            that is a batch of its own); an article's blocks may span
+            several batches.
         on_model: called for each article the model annotated (not empty).
     """
     model: Language | None = nlp if isinstance(nlp, Language) else None
-    waiting: list[CleanArticle] = []  # articles for the model, one batch
-    size = [0, 0]  # blocks and characters waiting
+    open_articles: dict[int, _ArticleRecords] = {}  # articles with blocks still to come out of the model
+    batch: list[tuple[str, int]] = []  # (block text, article number)
+    chars = 0
 
     def run_model() -> Iterator[tuple[CleanArticle, AnnotatedArticle]]:
-        nonlocal model
+        nonlocal model, chars
         model = model or nlp()
-        texts = ((block.text, i) for i, article in enumerate(waiting) for block in article.blocks)
-        docs: list[Doc] = []
-        for doc, i in model.pipe(texts, as_tuples=True, batch_size=batch_size):
-            docs.append(doc)
-            article = waiting[i]
-            if len(docs) == len(article.blocks):
-                result = to_records(article, docs)
-                docs = []
+        # one spaCy batch per batch made here, so the limits above are the model's
+        for doc, number in model.pipe(batch, as_tuples=True, batch_size=len(batch)):
+            records = open_articles[number]
+            records.add(doc)
+            if records.complete:
+                del open_articles[number]
                 if on_model:
-                    on_model(article)
-                yield article, result
-        waiting.clear()
-        size[:] = [0, 0]
+                    on_model(records.article)
+                yield records.article, records.result()
+        batch.clear()
+        chars = 0
 
-    for article in articles:
+    for number, article in enumerate(articles):
         if not article.blocks:
-            done = [(article, AnnotatedArticle(article.doc_id, (), (), ()))]
-        else:
-            waiting.append(article)
-            size[0] += len(article.blocks)
-            size[1] += sum(len(b.text) for b in article.blocks)
-            full = size[0] >= batch_size or 0 < batch_chars <= size[1]
-            done = run_model() if full else []
-        yield from done
-    if waiting:
+            yield article, AnnotatedArticle(article.doc_id, (), (), ())
+            continue
+        open_articles[number] = _ArticleRecords(article)
+        for block in article.blocks:
+            if batch and (len(batch) >= batch_size or 0 < batch_chars < chars + len(block.text)):
+                yield from run_model()
+            batch.append((block.text, number))
+            chars += len(block.text)
+    if batch:
         yield from run_model()
 
 
-def to_records(article: CleanArticle, docs: list[Doc]) -> AnnotatedArticle:
+def to_records(article: CleanArticle, docs: Iterable[Doc]) -> AnnotatedArticle:
     """spaCy Docs of an article's blocks -> one AnnotatedArticle in raw offsets."""
-    tokens: list[Token] = []
-    sentences: list[Sentence] = []
-    entities: list[NerSpan] = []
-    names: dict[int, str] = {}  # string hash -> string, looked up once per article
+    records = _ArticleRecords(article)
+    for doc in docs:
+        records.add(doc)
+    return records.result()
 
-    for block_id, (block, doc) in enumerate(zip(article.blocks, docs)):
+
+class _ArticleRecords:
+    """One article's records, built from the Docs of its blocks as they come, in block order."""
+
+    def __init__(self, article: CleanArticle):
+        self.article = article
+        self.tokens: list[Token] = []
+        self.sentences: list[Sentence] = []
+        self.entities: list[NerSpan] = []
+        self.names: dict[int, str] = {}  # string hash -> string, looked up once per article
+        self.blocks = 0  # blocks added
+
+    @property
+    def complete(self) -> bool:
+        return self.blocks == len(self.article.blocks)
+
+    def add(self, doc: Doc) -> None:
+        """The Doc of the article's next block."""
+        block_id = self.blocks
+        block: Block = self.article.blocks[block_id]
+        self.blocks += 1
+        tokens, sentences, names = self.tokens, self.sentences, self.names
         offset, first = block.raw_start, len(tokens)
         # one array read per block, whole columns at a time: no Python object per token and attribute
         array = doc.to_array([IDX, LENGTH, LEMMA, POS, DEP, HEAD])
@@ -113,6 +138,7 @@ def to_records(article: CleanArticle, docs: list[Doc]) -> AnnotatedArticle:
             heads,
             sentence_ids,
         )
-        for ent in doc.ents:
-            entities.append(NerSpan(first + ent.start, first + ent.end, ent.label_))
-    return AnnotatedArticle(article.doc_id, tuple(sentences), tuple(tokens), tuple(entities))
+        self.entities += (NerSpan(first + ent.start, first + ent.end, ent.label_) for ent in doc.ents)
+
+    def result(self) -> AnnotatedArticle:
+        return AnnotatedArticle(self.article.doc_id, tuple(self.sentences), tuple(self.tokens), tuple(self.entities))

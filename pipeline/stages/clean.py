@@ -910,13 +910,20 @@ def _drop_link_lists(raw: str, lines: list[_Line], rules: BoilerplateRules) -> N
 
 
 def _drop_trailing_furniture(lines: list[_Line]) -> None:
-    # Short lines after the last paragraph: widget titles, link lists.
+    """Short lines after the last paragraph: widget titles, link lists.
+
+    An article with no paragraph at all (a headline-only item, one line
+    without final punctuation) keeps its lines: they are its content.
+    """
+    dropped = []
     for line in reversed(lines):
         if not line.keep:
             continue
         if line.kind == "paragraph" or _SENTENCE_END.search(line.text):
-            break
-        line.keep = False
+            for kept in dropped:
+                kept.keep = False
+            return
+        dropped.append(line)
 
 
 def _proper_words(paragraphs: Iterable[str]) -> set[str]:

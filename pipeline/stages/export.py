@@ -10,7 +10,7 @@ import io
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import networkx as nx
 import numpy as np
@@ -22,6 +22,7 @@ from pipeline.records import (
     DocumentRow,
     Entity,
     Evidence,
+    EvidenceRow,
     Mention,
     ReadError,
     Relation,
@@ -176,6 +177,7 @@ def output_tables(t: CorpusTables) -> dict[str, tuple[type, list]]:
     """Every CSV table, rows in a deterministic order: file name -> (record type, rows).
 
     The order never depends on the order the stages produced the rows in.
+    evidence.csv names its sentences; their text is in sentences.csv, once each.
     """
     return {
         "documents.csv": (DocumentRow, sorted(t.documents, key=lambda d: d.doc_id)),
@@ -183,14 +185,21 @@ def output_tables(t: CorpusTables) -> dict[str, tuple[type, list]]:
         "mentions.csv": (Mention, sorted(t.mentions, key=lambda m: (m.doc_id, m.start, m.end, m.kind))),
         "entities.csv": (Entity, sorted(t.entities, key=lambda e: e.entity_id)),
         "cooccurrences.csv": (Cooccurrence, list(t.edges)),
-        "evidence.csv": (Evidence, sorted_evidence(t.evidence)),
+        "evidence.csv": (EvidenceRow, sorted_evidence(t.evidence)),
         "errors.csv": (ReadError, sorted(t.errors, key=lambda e: e.source)),
-        "sentences.csv": (SentenceRow, sorted(t.sentences, key=lambda r: (r.doc_id, r.sentence_id))),
+        "sentences.csv": (SentenceRow, cited_sentences(t.sentences, t.evidence)),
         "relations.csv": (
             Relation,
             sorted(t.relations, key=lambda r: (r.doc_id, r.sentence_id, r.subject, r.predicate, r.object)),
         ),
     }
+
+
+def cited_sentences(sentences: Sequence[SentenceRow], evidence: Sequence[EvidenceRow]) -> list[SentenceRow]:
+    """The sentence rows in table order, with the text of every sentence the evidence cites."""
+    texts = {(e.doc_id, e.sentence_id): e.text for e in evidence if isinstance(e, Evidence)}
+    rows = sorted(sentences, key=lambda r: (r.doc_id, r.sentence_id))
+    return [replace(r, text=text) if (text := texts.get((r.doc_id, r.sentence_id))) else r for r in rows]
 
 
 def sorted_evidence(evidence: Sequence[Evidence]) -> list[Evidence]:

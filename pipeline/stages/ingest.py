@@ -10,9 +10,11 @@ bytes here, with the file's full suffix (`file_suffix`). Formats:
 - any of these gzip-compressed (`.txt.gz`, `.jsonl.gz` ...).
 
 Text is decoded (`decode`), normalised to NFC, and control characters other
-than newline, tab and carriage return become spaces. Also here: language
-identification (`detect_language`, `is_french`) and near-duplicate detection
-(`shingles`, `find_duplicates`) for syndicated stories.
+than newline, tab and carriage return become spaces; a `.txt`/`.md` article
+says whether its text is still the file's own (`Article.offsets_in_file`).
+Also here: language identification (`detect_language`, `is_french`) and
+near-duplicate detection (`shingles`, `find_duplicates`) for syndicated
+stories.
 """
 
 from __future__ import annotations
@@ -124,10 +126,11 @@ def clean_text(text: str) -> str:
 def decode(data: bytes) -> str:
     """Bytes of a (French) text -> str, NFC, control characters as spaces.
 
-    Tried in order: a byte-order mark (UTF-8, UTF-16, UTF-32); UTF-16 without
-    one; UTF-8; mostly-UTF-8 with a few stray cp1252 bytes; cp1252 (which
-    reads latin-1 too) when the result looks like Western European text;
-    else the encoding charset-normalizer finds most likely.
+    Tried in order: a byte-order mark (UTF-8, UTF-16, UTF-32); UTF-32 or
+    UTF-16 without one; UTF-8; UTF-8 mixed with cp1252 (a few stray bytes, or
+    whole parts pasted from another file: each part read in its encoding);
+    cp1252 (which reads latin-1 too) when the result looks like Western
+    European text; else the encoding charset-normalizer finds most likely.
 
     Raises:
         UnicodeError: binary data (an image, a PDF, many NUL or control
@@ -154,9 +157,9 @@ def _decode_raw(data: bytes) -> str:
     if kind is not None:
         raise UnicodeError(f"binary data, not text: looks like {kind}")
     if b"\x00" in data:
-        utf16 = _decode_utf16_without_bom(data)
-        if utf16 is not None:
-            return utf16
+        wide = _decode_utf32_without_bom(data) or _decode_utf16_without_bom(data)
+        if wide is not None:
+            return wide
         _check_nuls(data)
     try:
         return data.decode("utf-8")
@@ -181,6 +184,27 @@ def _binary_kind(data: bytes) -> str | None:
     return None
 
 
+def _decode_utf32_without_bom(data: bytes) -> str | None:
+    """UTF-32 text without a byte-order mark, or None.
+
+    Every code point is below U+110000, so the high byte of each four is NUL;
+    in a Latin, Greek or Cyrillic text the next one is too.
+    """
+    quads = len(data) // 4
+    if not quads or len(data) % 4:
+        return None
+    if data[3::4].count(0) == quads and data[2::4].count(0) >= 0.9 * quads:
+        codec = "utf-32-le"
+    elif data[0::4].count(0) == quads and data[1::4].count(0) >= 0.9 * quads:
+        codec = "utf-32-be"
+    else:
+        return None
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return None  # NUL bytes in that pattern but not UTF-32: the next tests decide
+
+
 def _decode_utf16_without_bom(data: bytes) -> str | None:
     """UTF-16 text without a byte-order mark (every other byte NUL), or None."""
     half = max(len(data) // 2, 1)
@@ -201,16 +225,28 @@ def _check_nuls(data: bytes) -> None:
         raise UnicodeError(f"binary data, not text: {nuls} NUL bytes in {len(data)}")
 
 
-def _decode_mostly_utf8(data: bytes) -> str | None:
-    """UTF-8 with a few bytes that are not (a cp1252 "é" pasted in), or None.
+# Characters of Western European text beyond ASCII (é, œ, ’, «, €). Their
+# UTF-8 bytes read as cp1252 are mojibake ("Ã©"), which a real cp1252 text
+# hardly ever holds.
+_WESTERN = re.compile("[\u00a0-\u017f\u2010-\u203a\u20ac]")
+# Valid UTF-8 characters of Western text from which UTF-8 mixed with cp1252
+# is the reading, however many bytes are not UTF-8.
+_MIN_WESTERN_UTF8 = 2
 
+
+def _decode_mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 mixed with cp1252 (a cp1252 "é" or a whole cp1252 part pasted in), or None.
+
+    Each valid UTF-8 sequence is read as UTF-8, each other byte as cp1252.
     Accepted when the valid non-ASCII UTF-8 characters outnumber the bad
-    bytes; each bad byte is read as cp1252.
+    bytes, or when at least `_MIN_WESTERN_UTF8` of them are letters or signs
+    of Western text: reading the whole file as cp1252 would turn those into
+    mojibake ("Ã©").
     """
     text = data.decode("utf-8", errors="surrogateescape")
     bad = len(re.findall("[\udc80-\udcff]", text))
     non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
-    if non_ascii - bad <= bad:
+    if non_ascii - bad <= bad and len(_WESTERN.findall(text, 0, _SAMPLE_CHARS * 10)) < _MIN_WESTERN_UTF8:
         return None
     return re.sub("[\udc80-\udcff]", lambda m: bytes([ord(m[0]) - 0xDC00]).decode("cp1252", errors="replace"), text)
 
@@ -371,6 +407,7 @@ def parse_document(
         UnicodeError: the bytes are not text in any encoding tried.
         ValueError: the file's format is not one pressgraph reads, a gzip
             file is corrupt, or a CSV has no text column.
+        RecursionError: the file nests deeper than Python can read (an HTML page).
     """
     name = PurePath(source).name or source
     kind = suffix.lower()
@@ -381,6 +418,9 @@ def parse_document(
         raise ValueError(f"{name}: unsupported file type {suffix!r}; allowed: {', '.join(SUFFIXES)}")
     if kind.endswith(".gz") or data.startswith(GZIP_MAGIC):
         data = gunzip(data, name=name, max_unpacked=max_unpacked)
+        found = parser(data, source=source, doc_id=doc_id, name=name, fields=fields or Fields())
+        # the file holds the packed bytes, not the text
+        return [replace(a, offsets_in_file=False) if isinstance(a, Article) else a for a in found]
     return parser(data, source=source, doc_id=doc_id, name=name, fields=fields or Fields())
 
 
@@ -406,6 +446,9 @@ def parse_inputs(
             )
         except (UnicodeError, ValueError) as err:
             yield ReadError(file.source, str(err))
+            continue
+        except RecursionError:
+            yield ReadError(file.source, f"{name}: nested too deeply to read")
             continue
         for x in parsed:
             yield x if isinstance(x, ReadError) else replace(x, doc_id=_unique_id(x.doc_id, seen))
@@ -434,7 +477,17 @@ def gunzip(data: bytes, *, name: str, max_unpacked: int = MAX_UNPACKED) -> bytes
 
 def _parse_text(data: bytes, *, source: str, doc_id: str, name: str, fields: Fields) -> list[Article | ReadError]:
     """A plain-text or Markdown file: one article, the decoded text."""
-    return [Article(doc_id=doc_id, source=source, title="", date="", url="", raw_text=decode(data))]
+    text = decode(data)
+    article = Article(doc_id=doc_id, source=source, title="", date="", url="", raw_text=text)
+    return [replace(article, offsets_in_file=True) if _is_utf8_text(data, text) else article]
+
+
+def _is_utf8_text(data: bytes, text: str) -> bool:
+    """Whether `text` is exactly what reading `data` as UTF-8 (BOM skipped) gives."""
+    try:
+        return data.decode("utf-8-sig") == text
+    except UnicodeDecodeError:
+        return False
 
 
 def _parse_html(data: bytes, *, source: str, doc_id: str, name: str, fields: Fields) -> list[Article | ReadError]:
@@ -485,6 +538,8 @@ def _parse_jsonl(data: bytes, *, source: str, doc_id: str, name: str, fields: Fi
             results.append(_article(record, fields, source=source, doc_id=record_id))
         except ValueError as err:
             results.append(ReadError(source, f"{name} line {number}: {err}"))
+        except RecursionError:  # json.loads, or str() of a deep value in a field read
+            results.append(ReadError(source, f"{name} line {number}: JSON nested too deeply to read"))
     return results or [ReadError(source, f"{name}: no records")]
 
 

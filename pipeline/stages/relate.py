@@ -6,6 +6,13 @@ the distinct (window, entity) rows are joined with themselves on the window.
 Windows (`relate.window`): "sentence" (default), "block" (a paragraph,
 heading or list item), "document", or "sentences" (k consecutive sentences,
 `relate.window_sentences`).
+
+A sentence naming more than `max_sentence_entities` distinct entities is a
+list (an enumeration, a table flattened into a line): its n entities would
+make n(n-1)/2 pairs that say little about one another. Its mentions count
+for the document window only; they make no edge in smaller windows, no
+`sentences` count and no evidence. Evidence is at most `max_per_edge`
+sentences per edge, spread over the documents.
 """
 
 from __future__ import annotations
@@ -74,6 +81,20 @@ def windows_of(
     return rows.drop_duplicates(), int(total)
 
 
+def outside_lists(mentions: pd.DataFrame, max_sentence_entities: int = 0) -> pd.DataFrame:
+    """The distinct (doc_id, sentence_id, entity_id) rows of the sentences that are not lists.
+
+    Args:
+        max_sentence_entities: a sentence naming more distinct entities is a
+            list; 0: no sentence is.
+    """
+    per_sentence = mentions[["doc_id", "sentence_id", "entity_id"]].drop_duplicates()
+    if max_sentence_entities <= 0 or per_sentence.empty:
+        return per_sentence
+    named = per_sentence.groupby(["doc_id", "sentence_id"])["entity_id"].transform("size")
+    return per_sentence[named <= max_sentence_entities]
+
+
 def cooccurrences(
     mentions: pd.DataFrame,
     sentences: pd.DataFrame,
@@ -82,6 +103,7 @@ def cooccurrences(
     k: int = 2,
     min_weight: int = 1,
     dates: Mapping[str, str] | None = None,
+    max_sentence_entities: int = 0,
 ) -> list[Cooccurrence]:
     """Co-occurrence edges of entities sharing windows.
 
@@ -89,16 +111,18 @@ def cooccurrences(
     window counts once; no self-pairs); documents = articles with a shared
     window; sentences = sentences naming both; pmi, npmi and jaccard over
     windows; first_date/last_date = earliest and latest article date (ISO)
-    among those articles, empty when undated.
+    among those articles, empty when undated. The mentions of a sentence
+    naming more than `max_sentence_entities` entities (a list; 0: no limit)
+    count in the document window only.
     """
     if mentions.empty:
         return []
-    rows, n_windows = windows_of(mentions, sentences, window=window, k=k)
+    per_sentence = outside_lists(mentions, max_sentence_entities)
+    rows, n_windows = windows_of(mentions if window == "document" else per_sentence, sentences, window=window, k=k)
     edges = _pair_counts(rows, "window").rename(columns={"n": "weight", "docs": "documents"})
     edges = edges[edges["weight"] >= min_weight]
     if edges.empty:
         return []
-    per_sentence = mentions[["doc_id", "sentence_id", "entity_id"]].drop_duplicates()
     in_sentences = _pair_counts(per_sentence, "sentence_id")[["a", "b", "n"]].rename(columns={"n": "sentences"})
     edges = edges.merge(in_sentences, on=["a", "b"], how="left").fillna({"sentences": 0})
     per_entity = rows.groupby("entity_id").size()
@@ -154,10 +178,9 @@ def _date_span(rows: pd.DataFrame, dates: Mapping[str, str]) -> tuple[dict, dict
     return first, last
 
 
-def evidence_pairs(mentions: pd.DataFrame) -> pd.DataFrame:
-    """(source, target, doc_id, sentence_id): every sentence naming both ends of an edge."""
-    per_sentence = mentions[["doc_id", "sentence_id", "entity_id"]].drop_duplicates()
-    pairs = _pairs(per_sentence, "sentence_id")
+def evidence_pairs(mentions: pd.DataFrame, max_sentence_entities: int = 0) -> pd.DataFrame:
+    """(source, target, doc_id, sentence_id): every sentence naming both ends of an edge, lists left out."""
+    pairs = _pairs(outside_lists(mentions, max_sentence_entities), "sentence_id")
     return pairs.rename(columns={"a": "source", "b": "target"})[["source", "target", "doc_id", "sentence_id"]]
 
 
@@ -170,12 +193,31 @@ def pmi_npmi(both: int, a: int, b: int, total: int) -> tuple[float, float]:
 
 
 def edge_evidence(
-    frame: pd.DataFrame, edges: list[Cooccurrence], sentences: pd.DataFrame, texts: dict[tuple[str, int], str]
+    frame: pd.DataFrame,
+    edges: list[Cooccurrence],
+    sentences: pd.DataFrame,
+    texts: dict[tuple[str, int], str],
+    *,
+    max_per_edge: int = 0,
+    max_sentence_entities: int = 0,
 ) -> list[Evidence]:
-    """Every sentence naming both ends of a kept edge."""
-    pairs = evidence_pairs(frame)
+    """The sentences naming both ends of a kept edge (lists left out, see `outside_lists`).
+
+    Args:
+        max_per_edge: at most this many sentences per edge (0: all): the
+            first sentence of each document naming both, then the second of
+            each, and so on, documents in doc_id order.
+    """
+    pairs = evidence_pairs(frame, max_sentence_entities)
     kept = pd.DataFrame([(e.source, e.target) for e in edges], columns=["source", "target"])
-    pairs = pairs.merge(kept, on=["source", "target"]).merge(sentences, on=["doc_id", "sentence_id"])
+    pairs = pairs.merge(kept, on=["source", "target"])
+    if max_per_edge > 0:
+        pairs = pairs.sort_values(["source", "target", "doc_id", "sentence_id"])
+        pairs["rank"] = pairs.groupby(["source", "target", "doc_id"]).cumcount()
+        pairs = pairs.sort_values(["source", "target", "rank", "doc_id"])
+        pairs = pairs.groupby(["source", "target"]).head(max_per_edge)
+    columns = ["doc_id", "sentence_id", "start", "end"]
+    pairs = pairs.merge(sentences[columns], on=["doc_id", "sentence_id"])
     pairs = pairs.sort_values(["source", "target", "doc_id", "sentence_id"])
     return [
         Evidence(

@@ -10,6 +10,8 @@ notebooks, `pipeline.views.explore` and `pipeline evaluate` use it):
 
 from __future__ import annotations
 
+import json
+import os
 import typing
 from collections.abc import Iterable
 from dataclasses import fields
@@ -24,12 +26,13 @@ from pipeline.records import (
     Cooccurrence,
     DocumentRow,
     Entity,
-    Evidence,
+    EvidenceRow,
     Mention,
     ReadError,
     Relation,
     SentenceRow,
 )
+from pipeline.store.outputs import restore_formula
 
 # Each table of the output folder and the record type of its rows.
 TABLES: dict[str, type] = {
@@ -40,7 +43,7 @@ TABLES: dict[str, type] = {
     "entities": Entity,
     "cooccurrences": Cooccurrence,
     "relations": Relation,
-    "evidence": Evidence,
+    "evidence": EvidenceRow,
     "errors": ReadError,
 }
 _DTYPES = {"int": "int64", "float": "float64", "bool": "bool"}
@@ -50,15 +53,32 @@ class Outputs:
     """The tables and graph of one run's output folder, each read when first used.
 
     Every table is a DataFrame with the columns of its record type: text
-    cells stay strings (ids such as "001" intact, empty cells ""), numbers
-    and booleans get their record's type.
+    cells are the text as the article had it (ids such as "001" intact,
+    empty cells "", the apostrophe put before formula-like cells for
+    spreadsheets removed), numbers and booleans get their record's type.
+
+    The tables all come from the one run the folder showed when this object
+    was made (`version`), even when a later run replaces the folder's
+    contents meanwhile.
     """
 
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
-        if not (self.folder / "entities.csv").is_file():
+        self.version = Path(os.path.realpath(self.folder))  # the version the folder links to
+        if not (self.version / "entities.csv").is_file():
             raise FileNotFoundError(f"{self.folder}: no pipeline outputs here; run `python -m pipeline run` first")
         self._tables: dict[str, pd.DataFrame] = {}
+        self._raw_text = _raw_csv(self.version)
+
+    def path(self, name: str) -> Path:
+        """The file `name` of these outputs (`texts/...` too).
+
+        Raises:
+            FileNotFoundError: a later run replaced the outputs this object reads.
+        """
+        if not self.version.is_dir():
+            raise FileNotFoundError(f"{self.folder}: a later run replaced these outputs; call read_outputs again")
+        return self.version / name
 
     def table(self, name: str, *, needed: Iterable[str] | None = None) -> pd.DataFrame:
         """The table `name` (`TABLES` lists them).
@@ -71,7 +91,8 @@ class Outputs:
                 column or holds a value of the wrong type (the message names it).
         """
         if name not in self._tables:
-            self._tables[name] = read_table(self.folder / f"{name}.csv", TABLES[name], needed=needed)
+            path = self.path(f"{name}.csv")
+            self._tables[name] = read_table(path, TABLES[name], needed=needed, raw_text=self._raw_text)
         return self._tables[name]
 
     def __getattr__(self, name: str) -> pd.DataFrame:
@@ -82,7 +103,7 @@ class Outputs:
     @cached_property
     def graph(self) -> nx.Graph:
         """The co-occurrence graph (graph.graphml) with its node and edge attributes."""
-        return nx.read_graphml(self.folder / "graph.graphml")
+        return nx.read_graphml(self.path("graph.graphml"))
 
     def name(self, entity_id: str) -> str:
         """Canonical name of an entity id (the id itself when unknown)."""
@@ -95,8 +116,24 @@ def read_outputs(folder: str | Path) -> Outputs:
     return Outputs(folder)
 
 
-def read_table(path: Path, record_type: type, *, needed: Iterable[str] | None = None) -> pd.DataFrame:
-    """One CSV table of the output folder, its columns typed by its record's fields."""
+def _raw_csv(folder: Path) -> bool:
+    """Whether the run that wrote `folder` kept formula-like cells raw (`output.raw_csv`)."""
+    try:
+        info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+        return info["config"]["output"]["raw_csv"] is True
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def read_table(
+    path: Path, record_type: type, *, needed: Iterable[str] | None = None, raw_text: bool = False
+) -> pd.DataFrame:
+    """One CSV table of the output folder, its columns typed by its record's fields.
+
+    Args:
+        raw_text: the table was written with `output.raw_csv`; otherwise the
+            apostrophe writing put before formula-like text is removed.
+    """
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     try:
@@ -110,7 +147,12 @@ def read_table(path: Path, record_type: type, *, needed: Iterable[str] | None = 
         raise ValueError(f"{path}: missing column(s) {', '.join(missing)}; needed: {', '.join(needed)}")
     for f in fields(record_type):
         dtype = _DTYPES.get(getattr(hints[f.name], "__name__", ""))
-        if f.name not in frame.columns or not dtype:
+        if f.name not in frame.columns:
+            continue
+        if not dtype:
+            quoted = frame[f.name].str.startswith("'")
+            if not raw_text and quoted.any():
+                frame.loc[quoted, f.name] = frame.loc[quoted, f.name].map(restore_formula)
             continue
         if dtype == "bool":
             if not frame[f.name].isin(("True", "False")).all():

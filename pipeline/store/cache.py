@@ -60,6 +60,11 @@ HEADER_SIZE = _HEADER.size
 _KEY = re.compile(r"[0-9a-f]{16,128}")  # hex digests; nothing that could name another folder
 
 
+# The largest payload an entry may declare: a 5 MB article's annotations take
+# about 35 MB, so this is far above any real entry.
+MAX_PAYLOAD = 2**30
+
+
 class CacheEntryError(ValueError):
     """A cache entry that is not a valid entry of the expected record type."""
 
@@ -421,6 +426,9 @@ class Cache:
                 raise CacheEntryError("not a regular file")
             length, digest = _read_header(os.read(fd, HEADER_SIZE))
             # checked before reading, so an absurd declared length never allocates
+            # (a sparse file can be as long as its header claims)
+            if length > MAX_PAYLOAD:
+                raise CacheEntryError(f"header declares {length} payload bytes, more than any entry holds")
             if info.st_size - HEADER_SIZE != length:
                 raise CacheEntryError(
                     f"header declares {length} payload bytes, the file holds {info.st_size - HEADER_SIZE}"
