@@ -70,7 +70,7 @@ from pipeline.records import (
 )
 from pipeline.stages.annotate import annotate
 from pipeline.stages.clean import BoilerplateRules, clean
-from pipeline.stages.export import build_graph, graph_files, output_tables, sorted_evidence
+from pipeline.stages.export import build_graph, gephi_tables, graph_files, output_tables, sorted_evidence
 from pipeline.stages.extract import Linking, article_result
 from pipeline.stages.ingest import DuplicateIndex, detect_language, is_french, parse_inputs, shingles
 from pipeline.stages.link import LinkRules, link_corpus
@@ -723,7 +723,7 @@ def export_outputs(
         **settings,
     )
     files = graph_files(graph) | {"report.html": html.encode("utf-8")}
-    return write_outputs(Path(out_dir), output_tables(tables), files, raw_csv=raw_csv)
+    return write_outputs(Path(out_dir), output_tables(tables) | gephi_tables(graph), files, raw_csv=raw_csv)
 
 
 def _relate(

@@ -308,6 +308,40 @@ class ArticleResult:
 
 
 @dataclass(frozen=True)
+class GephiNode:
+    """A row of nodes.csv, Gephi's node spreadsheet: its column names are Gephi's."""
+
+    Id: str
+    Label: str
+    type: str
+    wikidata: str
+    mentions: int
+    documents: int
+    degree: int
+    weighted_degree: int
+    pagerank: float
+    betweenness: float
+    community: int
+
+
+@dataclass(frozen=True)
+class GephiEdge:
+    """A row of edges.csv, Gephi's edge spreadsheet."""
+
+    Source: str
+    Target: str
+    Weight: int
+    Type: str  # Undirected
+    documents: int
+    sentences: int
+    pmi: float
+    npmi: float
+    jaccard: float
+    first_date: str
+    last_date: str
+
+
+@dataclass(frozen=True)
 class CorpusTables:
     """The rows of every table of a run, as the corpus-level stages leave them."""
 

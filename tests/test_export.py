@@ -107,3 +107,29 @@ def test_graphml_reads_back_with_igraph_too(tmp_path):
     assert set(ids) == {e.entity_id for e in ENTITIES}
     edges = {(frozenset((ids[e.source], ids[e.target])), int(e["weight"])) for e in g.es}
     assert edges == {(frozenset((e.source, e.target)), e.weight) for e in EDGES}
+
+
+def test_gephi_sees_names_and_every_weight(tmp_path):
+    """GEXF/GraphML labels are entity names; nodes.csv/edges.csv are Gephi's spreadsheet import."""
+    import csv
+
+    igraph = pytest.importorskip("igraph", reason="igraph is a dev dependency")
+    export_outputs(tmp_path, CorpusTables(entities=ENTITIES, edges=EDGES))
+    names = {e.entity_id: e.name for e in ENTITIES}
+    gexf = nx.read_gexf(tmp_path / "graph.gexf")
+    assert {n: gexf.nodes[n]["label"] for n in gexf} == names
+    graphml = igraph.Graph.Read_GraphML(str(tmp_path / "graph.graphml"))
+    assert dict(zip(graphml.vs["id"], graphml.vs["label"])) == names
+    for attribute in ("name", "type", "wikidata", "mentions", "community"):
+        assert attribute in graphml.vs.attributes(), attribute
+    for attribute in ("weight", "documents", "sentences", "pmi", "npmi", "jaccard"):
+        assert attribute in graphml.es.attributes(), attribute
+    with open(tmp_path / "nodes.csv", encoding="utf-8", newline="") as f:
+        nodes = list(csv.DictReader(f))
+    assert {r["Id"]: r["Label"] for r in nodes} == names
+    with open(tmp_path / "edges.csv", encoding="utf-8", newline="") as f:
+        edges = list(csv.DictReader(f))
+    assert {(r["Source"], r["Target"], int(r["Weight"])) for r in edges} == {
+        (e.source, e.target, e.weight) for e in EDGES
+    }
+    assert {r["Type"] for r in edges} == {"Undirected"}

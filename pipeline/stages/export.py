@@ -23,6 +23,8 @@ from pipeline.records import (
     Entity,
     Evidence,
     EvidenceRow,
+    GephiEdge,
+    GephiNode,
     Mention,
     ReadError,
     Relation,
@@ -46,7 +48,13 @@ def build_graph(entities: Sequence[Entity], edges: Sequence[Cooccurrence], *, ba
     graph = nx.Graph()
     for e in sorted(entities, key=lambda e: e.entity_id):
         graph.add_node(
-            e.entity_id, name=e.name, type=e.type, wikidata=e.wikidata, mentions=e.mentions, documents=e.documents
+            e.entity_id,
+            label=e.name,  # what Gephi and Cytoscape show: the name, not the id
+            name=e.name,
+            type=e.type,
+            wikidata=e.wikidata,
+            mentions=e.mentions,
+            documents=e.documents,
         )
     columns = [f.name for f in fields(Cooccurrence) if f.name not in ("source", "target", "first_date", "last_date")]
     for e in sorted(edges, key=lambda e: (e.source, e.target)):
@@ -222,6 +230,43 @@ def xml_safe(graph: nx.Graph) -> nx.Graph:
 
 
 _GEXF_DATE = re.compile(rb' lastmodifieddate="[0-9-]+"')
+
+
+def gephi_tables(graph: nx.Graph) -> dict[str, tuple[type, list]]:
+    """The graph as Gephi's spreadsheet import: nodes.csv (Id, Label, ...), edges.csv (Source, Target, Weight, ...)."""
+    nodes = [
+        GephiNode(
+            n,
+            d["name"],
+            d["type"],
+            d["wikidata"],
+            d["mentions"],
+            d["documents"],
+            d["degree"],
+            d["weighted_degree"],
+            d["pagerank"],
+            d["betweenness"],
+            d["community"],
+        )
+        for n, d in sorted(graph.nodes(data=True))
+    ]
+    edges = [
+        GephiEdge(
+            a,
+            b,
+            d["weight"],
+            "Undirected",
+            d["documents"],
+            d["sentences"],
+            d["pmi"],
+            d["npmi"],
+            d["jaccard"],
+            d.get("start", ""),
+            d.get("end", ""),
+        )
+        for a, b, d in sorted((*sorted((a, b)), d) for a, b, d in graph.edges(data=True))
+    ]
+    return {"nodes.csv": (GephiNode, nodes), "edges.csv": (GephiEdge, edges)}
 
 
 def graph_files(graph: nx.Graph) -> dict[str, bytes]:
