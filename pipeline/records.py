@@ -14,7 +14,7 @@ into `Article.raw_text`, the text of the input document as read.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
 # ---------------------------------------------------------------- ingest
@@ -193,10 +193,16 @@ class Entity:
 
 @dataclass(frozen=True)
 class Cooccurrence:
-    """Two entities sharing windows (sentences by default); `source` < `target`."""
+    """Two entities sharing windows (sentences by default); `source` < `target`.
+
+    The names stand next to the ids in cooccurrences.csv; they are filled at
+    export (keyword-only, so the stages build rows without them).
+    """
 
     source: str
+    source_name: str = field(default="", kw_only=True)
     target: str
+    target_name: str = field(default="", kw_only=True)
     weight: int  # windows shared
     documents: int
     sentences: int  # sentences naming both
@@ -217,7 +223,9 @@ class EvidenceRow:
 
     kind: str  # edge | relation
     source: str
+    source_name: str = field(default="", kw_only=True)  # filled at export, like Cooccurrence's
     target: str
+    target_name: str = field(default="", kw_only=True)
     relation: str  # relation type for kind "relation", else ""
     doc_id: str
     sentence_id: int
@@ -256,6 +264,22 @@ class Relation:
     object: str  # entity id
     negated: bool
     evidence: str  # the sentence text
+
+
+@dataclass(frozen=True)
+class RelationRow:
+    """A row of relations.csv: a `Relation` with the names of its two entities next to their ids."""
+
+    doc_id: str
+    sentence_id: int
+    subject: str
+    subject_name: str
+    relation: str
+    predicate: str
+    object: str
+    object_name: str
+    negated: bool
+    evidence: str
 
 
 # ---------------------------------------------------------------- export

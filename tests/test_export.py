@@ -133,3 +133,30 @@ def test_gephi_sees_names_and_every_weight(tmp_path):
         (e.source, e.target, e.weight) for e in EDGES
     }
     assert {r["Type"] for r in edges} == {"Undirected"}
+
+
+def test_tables_carry_the_names_next_to_the_ids(tmp_path):
+    import csv
+
+    from pipeline.records import Evidence, Relation
+
+    relation = Relation("d", 0, "Q7747", "MEET", "rencontrer", "Q56226", False, "Poutine a rencontré Kim Jong-un.")
+    evidence = Evidence("edge", "Q56226", "Q7747", "", "d", 0, 0, 32, "Poutine a rencontré Kim Jong-un.")
+    export_outputs(tmp_path, CorpusTables(entities=ENTITIES, edges=EDGES, relations=[relation], evidence=[evidence]))
+    names = {e.entity_id: e.name for e in ENTITIES}
+
+    def rows(name):
+        with open(tmp_path / name, encoding="utf-8", newline="") as f:
+            return list(csv.DictReader(f))
+
+    for table, pairs in (
+        ("cooccurrences.csv", (("source", "source_name"), ("target", "target_name"))),
+        ("evidence.csv", (("source", "source_name"), ("target", "target_name"))),
+        ("relations.csv", (("subject", "subject_name"), ("object", "object_name"))),
+    ):
+        found = rows(table)
+        assert found, table
+        header = list(found[0])
+        for ids, named in pairs:
+            assert header.index(named) == header.index(ids) + 1, (table, header)  # right after the id
+            assert all(r[named] == names[r[ids]] for r in found), table

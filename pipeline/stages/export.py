@@ -27,7 +27,7 @@ from pipeline.records import (
     GephiNode,
     Mention,
     ReadError,
-    Relation,
+    RelationRow,
     SentenceRow,
 )
 
@@ -56,7 +56,8 @@ def build_graph(entities: Sequence[Entity], edges: Sequence[Cooccurrence], *, ba
             mentions=e.mentions,
             documents=e.documents,
         )
-    columns = [f.name for f in fields(Cooccurrence) if f.name not in ("source", "target", "first_date", "last_date")]
+    ends = ("source", "source_name", "target", "target_name", "first_date", "last_date")
+    columns = [f.name for f in fields(Cooccurrence) if f.name not in ends]
     for e in sorted(edges, key=lambda e: (e.source, e.target)):
         attrs = {k: getattr(e, k) for k in columns}
         if e.first_date:
@@ -186,20 +187,37 @@ def output_tables(t: CorpusTables) -> dict[str, tuple[type, list]]:
 
     The order never depends on the order the stages produced the rows in.
     evidence.csv names its sentences; their text is in sentences.csv, once each.
+    The entities' names stand next to their ids in cooccurrences.csv,
+    relations.csv and evidence.csv, so a look at one needs no join.
     """
+    name = {e.entity_id: e.name for e in t.entities}.get
+    edges = [replace(e, source_name=name(e.source, ""), target_name=name(e.target, "")) for e in t.edges]
+    evidence = [replace(e, source_name=name(e.source, ""), target_name=name(e.target, "")) for e in t.evidence]
+    relations = [
+        RelationRow(
+            r.doc_id,
+            r.sentence_id,
+            r.subject,
+            name(r.subject, ""),
+            r.relation,
+            r.predicate,
+            r.object,
+            name(r.object, ""),
+            r.negated,
+            r.evidence,
+        )
+        for r in sorted(t.relations, key=lambda r: (r.doc_id, r.sentence_id, r.subject, r.predicate, r.object))
+    ]
     return {
         "documents.csv": (DocumentRow, sorted(t.documents, key=lambda d: d.doc_id)),
         "blocks.csv": (BlockRow, sorted(t.blocks, key=lambda b: (b.doc_id, b.block_id))),
         "mentions.csv": (Mention, sorted(t.mentions, key=lambda m: (m.doc_id, m.start, m.end, m.kind))),
         "entities.csv": (Entity, sorted(t.entities, key=lambda e: e.entity_id)),
-        "cooccurrences.csv": (Cooccurrence, list(t.edges)),
-        "evidence.csv": (EvidenceRow, sorted_evidence(t.evidence)),
+        "cooccurrences.csv": (Cooccurrence, edges),
+        "evidence.csv": (EvidenceRow, sorted_evidence(evidence)),
         "errors.csv": (ReadError, sorted(t.errors, key=lambda e: e.source)),
         "sentences.csv": (SentenceRow, cited_sentences(t.sentences, t.evidence)),
-        "relations.csv": (
-            Relation,
-            sorted(t.relations, key=lambda r: (r.doc_id, r.sentence_id, r.subject, r.predicate, r.object)),
-        ),
+        "relations.csv": (RelationRow, relations),
     }
 
 

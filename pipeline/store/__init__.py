@@ -29,7 +29,7 @@ from pipeline.records import (
     EvidenceRow,
     Mention,
     ReadError,
-    Relation,
+    RelationRow,
     SentenceRow,
 )
 from pipeline.store.outputs import restore_formula
@@ -42,7 +42,7 @@ TABLES: dict[str, type] = {
     "mentions": Mention,
     "entities": Entity,
     "cooccurrences": Cooccurrence,
-    "relations": Relation,
+    "relations": RelationRow,
     "evidence": EvidenceRow,
     "errors": ReadError,
 }
