@@ -263,9 +263,10 @@ def _tick(seconds: dict[str, float], stage: str, since: float) -> float:
     return now
 
 
-def batches(items: Iterable[BatchItem], *, blocks: int, chars: int, articles: int = 0) -> Iterator[list[BatchItem]]:
-    """Items in lists of about `blocks` blocks or `chars` characters (and at most `articles` articles, if > 0)."""
-    batch: list[BatchItem] = []
+def batches(items: Iterable[tuple], *, blocks: int, chars: int, articles: int = 0) -> Iterator[list[tuple]]:
+    """Items (tuples whose first value is a CleanArticle) in lists of about `blocks` blocks
+    or `chars` characters, and at most `articles` articles if > 0."""
+    batch: list[tuple] = []
     size = length = 0
     for item in items:
         batch.append(item)
@@ -319,8 +320,8 @@ class _Resources:
         settings = {"relations": config.relate.relations, "parse": a.parse, "pressgraph": __version__}
         read_files = [folder / f"{name}.csv" for folder in folders for name in data.KB_TABLES]
         read_files += [
-            _rules_path(link.rules_file, "link_rules.toml"),
-            _rules_path(config.relate.rules_file, "relations.toml"),
+            data.rules_file(link.rules_file, "link_rules.toml"),
+            data.rules_file(config.relate.rules_file, "relations.toml"),
         ]
         return cls(
             boilerplate=BoilerplateRules.from_dict(boilerplate),
@@ -337,16 +338,17 @@ class _Resources:
             results=result_cache(a.cache_dir, read=not force) if a.use_cache else None,
         )
 
+    @property
+    def model_signature(self) -> str:
+        """Name, version and components of the model the annotation keys name."""
+        return self.signature.split("|", 1)[0]
+
     def result_key(self, article: CleanArticle) -> str:
         """Cache key of an article's result: its annotation key, metadata, and what linking reads."""
         a = article.article
         raw = hashlib.sha256(a.raw_text.encode("utf-8", "surrogatepass")).hexdigest()
         meta = f"{a.source}\0{a.title}\0{a.date}\0{a.url}\0{'' if a.date else self.linking.today}\0{raw}"
         return derived_key(cache_key(article, self.signature), f"{self.result_signature}\0{meta}")
-
-
-def _rules_path(path: Path | None, default: str):
-    return data.packaged(default) if path is None else Path(path)
 
 
 def _signature(paths: Iterable, modules: Iterable[ModuleType], settings: dict, *, extra: Iterable = ()) -> str:
@@ -588,7 +590,7 @@ def _article_results(
     a = config.annotate
     sent: deque[list[tuple[Article, str, str]]] = deque()  # per batch: article, annotation key, result key
 
-    def items() -> Iterator[BatchItem]:
+    def items() -> Iterator[tuple[CleanArticle, AnnotatedArticle | None, tuple[Article, str, str]]]:
         for article in articles:
             try:
                 corpus.text_files[article.doc_id] = _save_text(article.article, version)
@@ -608,20 +610,16 @@ def _article_results(
                 ann = AnnotatedArticle(article.doc_id, (), (), ())
             else:
                 ann = res.annotations.get(annotation_key) if res.annotations else None
-            keys.append((article.article, annotation_key, key))
-            yield article, ann
-
-    keys: list[tuple[Article, str, str]] = []  # of the items not yet in a batch
+            yield article, ann, (article.article, annotation_key, key)
 
     def batched() -> Iterator[list[BatchItem]]:
-        nonlocal keys
+        """Batches for the executor; their cache keys wait in `sent` for the outcomes."""
         limit = a.partition_size if a.executor == "dask" else 0
-        for batch in batches(items(), blocks=a.batch_size, chars=a.batch_chars, articles=limit):
-            sent.append(keys[: len(batch)])
-            keys = keys[len(batch) :]
-            yield batch
+        for group in batches(items(), blocks=a.batch_size, chars=a.batch_chars, articles=limit):
+            sent.append([keys for *_, keys in group])
+            yield [(article, ann) for article, ann, _ in group]
 
-    context = BatchContext(a.model, a.parse, a.batch_size, a.batch_chars, res.signature.split("|", 1)[0], res.linking)
+    context = BatchContext(a.model, a.parse, a.batch_size, a.batch_chars, res.model_signature, res.linking)
     executor = make_executor(config)
     try:
         for outcomes, seconds in executor.map(work_batch, context, batched()):
@@ -759,7 +757,7 @@ def _run_info(inputs: list[Path], config: PipelineConfig, res: _Resources, corpu
         "pressgraph": __version__,
         "python": platform.python_version(),
         "spacy": spacy.__version__,
-        "model": res.signature.split("|", 1)[0],
+        "model": res.model_signature,
         "pandas": pd.__version__,
         "networkx": nx.__version__,
         "inputs": [str(p) for p in inputs],

@@ -50,3 +50,12 @@ def shipped_run(tmp_path_factory):
     cfg = load_config(overrides={"output.out_dir": tmp / "outputs", "annotate.cache_dir": tmp / "cache"})
     result = run([ARTICLES], cfg)
     return result
+
+
+def is_number(cell: str) -> bool:
+    """A CSV cell that reads as a number (a leading "-" there is not a formula)."""
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True

@@ -21,6 +21,7 @@ from pipeline import load_config, run
 from pipeline.flow import export_outputs
 from pipeline.records import Cooccurrence, CorpusTables, DocumentRow, Entity
 from pipeline.store.lock import OutputLock
+from tests.conftest import is_number
 
 PROJECT = Path(__file__).resolve().parent.parent
 ARTICLES = PROJECT / "data" / "articles"
@@ -199,14 +200,6 @@ FORMULA_RECORD = {
 }
 
 
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
-
-
 def test_formula_cells_are_neutralised_by_default_and_kept_with_raw_csv(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -236,7 +229,7 @@ def test_formula_cells_are_neutralised_by_default_and_kept_with_raw_csv(tmp_path
     for path in safe.glob("*.csv"):
         with open(path, encoding="utf-8", newline="") as f:
             cells = [cell for row in csv.reader(f) for cell in row]
-        assert not [c for c in cells if c.startswith(FORMULA_START) and not _is_number(c)], path.name
+        assert not [c for c in cells if c.startswith(FORMULA_START) and not is_number(c)], path.name
 
     [doc] = _read_csv(raw / "documents.csv")
     assert (doc["doc_id"], doc["title"], doc["url"]) == ("=1+1", FORMULA_RECORD["title"], FORMULA_RECORD["url"])

@@ -26,6 +26,7 @@ from pipeline import load_config, run
 from pipeline.flow import export_outputs
 from pipeline.records import CorpusTables, DocumentRow, Entity
 from pipeline.store import read_outputs
+from tests.conftest import is_number
 
 PROJECT = Path(__file__).resolve().parent.parent
 ARTICLES = PROJECT / "data" / "articles"
@@ -158,15 +159,7 @@ def test_a_line_break_inside_a_cell_never_splits_its_row_and_formulas_after_spac
         assert all(len(r) == len(table[0]) for r in table), path.name
         for cell in (c for r in table for c in r):
             visible = cell.lstrip()
-            assert not visible.startswith(FORMULA) or cell.startswith("'") or _is_number(cell), (path.name, cell)
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
+            assert not visible.startswith(FORMULA) or cell.startswith("'") or is_number(cell), (path.name, cell)
 
 
 # --------------------- item 13: ids starting with @ or - read back as they are

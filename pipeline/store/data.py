@@ -69,9 +69,14 @@ def read_kb_folders(folders: Iterable[Path | Traversable]) -> list[dict[str, KBT
     return [read_kb_tables(folder) for folder in folders]
 
 
+def rules_file(path: Path | None, default: str) -> Path | Traversable:
+    """The rule file a setting names: `path`, or the packaged file named `default` when `path` is None."""
+    return packaged(default) if path is None else Path(path)
+
+
 def read_toml(path: Path | None, default: str) -> dict[str, Any]:
     """A rule file: `path`, or the packaged file named `default` when `path` is None."""
-    source = packaged(default) if path is None else Path(path)
+    source = rules_file(path, default)
     try:
         return tomllib.loads(source.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
