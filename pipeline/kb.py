@@ -10,14 +10,30 @@ apostrophe styles do not count.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from pipeline.records import KBTable
 from pipeline.text import name_key
 
 TYPES = ("PER", "STATE", "ORG", "LOC", "MISC")
 MATCHES = ("", "always", "ner")  # of an alias; empty: always
+
+# How French writes "of <state>" where the name alone does not tell: states
+# named without an article ("de Cuba", "d'Israël"), plural names ("des
+# Philippines") and masculine names ending in -e ("du Mexique").
+_NO_ARTICLE = frozenset(
+    "Cuba|Madagascar|Chypre|Malte|Haïti|Singapour|Monaco|Israël|Oman|Bahreïn|Taïwan|Djibouti|"
+    "Sainte-Lucie|Saint-Marin|Tuvalu|Nauru|Kiribati|Vanuatu|Tonga|Samoa|Palaos|"
+    "Sao Tomé-et-Principe|Trinité-et-Tobago|Antigua-et-Barbuda|Saint-Christophe-et-Niévès|"
+    "Saint-Vincent-et-les-Grenadines|Grenade|Dominique|Brunei|Fidji|Andorre".split("|")
+)
+_PLURAL = frozenset("Philippines|Comores|Maldives|Seychelles|Bahamas|Îles Salomon|Îles Marshall".split("|"))
+_MASCULINE_E = frozenset("Mexique|Cambodge|Mozambique|Zimbabwe|Belize|Suriname|Liechtenstein|Royaume-Uni".split("|"))
+# "République du Tchad", "République d'Afrique du Sud": the official name says how
+_REPUBLIC_OF = re.compile(r"République (du |des |de la |de l['’]|de |d['’])(.+)")
 
 # The columns each table is read by; entities' and roles' other columns are optional.
 REQUIRED = {
@@ -264,6 +280,35 @@ class KnowledgeBase:
         }
         prefix = f"{folder}/" if folder else ""
         return {name: KBTable(f"{prefix}{name}.csv", COLUMNS[name], table) for name, table in rows.items()}
+
+    def of_state(self, state_id: str) -> str:
+        """ "of <state>" as French writes it: "du Tchad", "de la Russie",
+        "de l'Ukraine", "des États-Unis", "d'Afrique du Sud" (from the official
+        name "République d'Afrique du Sud"), "de Cuba"."""
+        name = self.entities[state_id].name
+        if state_id in self._republic_of:
+            return self._republic_of[state_id] + name
+        first = name.split()[0].split("-")[0]
+        vowel = name[:1].lower() in "aeiouyéèêâîôûœ"  # not h: "de la Hongrie"
+        if name in _NO_ARTICLE:
+            return ("d'" if vowel else "de ") + name
+        if name in _PLURAL or first.endswith("s") and ("-" in name or " " in name):
+            return "des " + name
+        if vowel:
+            return "de l'" + name
+        feminine = first.endswith("e") and name not in _MASCULINE_E or first == "République"
+        return ("de la " if feminine else "du ") + name
+
+    @cached_property
+    def _republic_of(self) -> dict[str, str]:
+        """state id -> the "of" of its official name "République <of> <name>", where it has one."""
+        out = {}
+        for alias in self.aliases.values():
+            entity = self.entities.get(alias.entity_id)
+            match = _REPUBLIC_OF.fullmatch(alias.surface)
+            if entity and entity.type == "STATE" and match and match[2] == entity.name:
+                out[alias.entity_id] = match[1].replace("’", "'")
+        return out
 
     def stands_for(self, entity_id: str) -> str | None:
         """The state a capital or seat of government can stand for."""

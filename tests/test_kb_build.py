@@ -182,7 +182,7 @@ def test_organisations(kb):
     assert (eu["name"], eu["type"]) == ("Union européenne", "ORG")
     assert any(r["alias"] == "UE" and r["entity_id"] == "Q458" for r in kb["aliases"])
     assert alias_of(kb, "Union Européenne") == "Q458"
-    for name in ("Kremlin", "Rodong Sinmun", "Tass", "Maison Blanche", "NK Pro", "KCNA", "AFP"):
+    for name in ("Kremlin", "Rodong Sinmun", "Tass", "Maison Blanche", "NK Pro", "KCNA", "Agence France-Presse"):
         assert by_name(kb, name)["type"] == "ORG", name
     assert kb["entity"]["org:kremlin"]["name"] == "Kremlin"
     assert kb["entity"]["per:dmitri-peskov"]["name"] == "Dmitri Peskov"
@@ -230,7 +230,11 @@ def test_every_sovereign_state_is_a_state(kb):
         qid = remap.get(r["wikidata"], r["wikidata"])
         expected = "STATE" if r["independent"] == "true" or r["iso3"] in ("UNK", "PSE", "TWN") else "LOC"
         assert kb["entity"][qid]["type"] == expected, r["name_fr"]
-    assert sum(e["type"] == "STATE" for e in kb["entities"]) == 197
+    # the 197 of countries_fr, plus one former state (Union soviétique, curated)
+    assert sum(e["type"] == "STATE" and e["source"] != "curated" for e in kb["entities"]) == 197
+    assert [e["name"] for e in kb["entities"] if e["type"] == "STATE" and e["source"] == "curated"] == [
+        "Union soviétique"
+    ]
 
 
 def test_capitals(kb):

@@ -10,6 +10,7 @@ from pipeline.records import Article
 from pipeline.stages.annotate import annotate
 from pipeline.stages.clean import clean
 from pipeline.stages.link import link_article, link_corpus
+from pipeline.text import name_key
 
 
 @pytest.fixture(scope="module")
@@ -207,6 +208,76 @@ def test_no_state_inside_an_embassy(names_of):
         "ORG",
     )
     assert "États-Unis" not in _texts(mentions)
+
+
+# ------------------------------------------- 6b. bodies every state has
+
+
+@pytest.mark.parametrize(
+    ("text", "body", "name"),
+    [
+        # the state from the body's own words: an adjective, a state or a capital after "de"
+        (
+            "Le ministère malien de la justice a ouvert une enquête.",
+            "ministère malien de la justice",
+            "ministère de la Justice du Mali",
+        ),
+        (
+            "Le ministère de l'intérieur de Dakar a démenti.",
+            "ministère de l'intérieur de Dakar",
+            "ministère de l'Intérieur du Sénégal",
+        ),
+        ("Le Sénat américain a voté le budget.", "Sénat américain", "Sénat des États-Unis"),
+        (
+            "L'Assemblée nationale de la Guinée a voté la loi.",
+            "Assemblée nationale de la Guinée",
+            "Assemblée nationale de Guinée",
+        ),
+        # else the state the article names most
+        (
+            "Au Niger, les députés ont voté. Le Niger attend. L'Assemblée nationale a adopté le texte, selon le Bénin.",
+            "Assemblée nationale",
+            "Assemblée nationale du Niger",
+        ),
+        ("Le Cameroun et la Tanzanie ont signé. La Cour suprême a été saisie.", "Cour suprême", "Cour suprême"),
+    ],
+)
+def test_national_bodies_carry_their_state(names_of, text, body, name):
+    """A body named without its state is the state's its words or the article give,
+    named as the KB names such bodies; no state, no change."""
+    assert (body, "ORG", name) in names_of(text)
+
+
+def test_two_states_two_assemblies(names_of):
+    mentions = names_of(
+        "Le Tchad est en deuil. Le Tchad a fermé ses frontières. L'Assemblée nationale a été dissoute.",
+        "La France vote. La France débat. L'Assemblée nationale a adopté la loi.",
+    )
+    bodies = {name for text, _, name in mentions if text == "Assemblée nationale"}
+    assert bodies == {"Assemblée nationale du Tchad", "Assemblée nationale de la France"}
+
+
+@pytest.mark.parametrize(
+    ("state", "of"),
+    [
+        ("Tchad", "du Tchad"),
+        ("Russie", "de la Russie"),
+        ("Ukraine", "de l'Ukraine"),
+        ("États-Unis", "des États-Unis"),
+        ("Philippines", "des Philippines"),
+        ("Mexique", "du Mexique"),
+        ("Royaume-Uni", "du Royaume-Uni"),
+        ("Hongrie", "de la Hongrie"),
+        ("Israël", "d'Israël"),
+        ("Cuba", "de Cuba"),
+        ("Afrique du Sud", "d'Afrique du Sud"),  # official name: République d'Afrique du Sud
+        ("Côte d'Ivoire", "de Côte d'Ivoire"),
+        ("République démocratique du Congo", "de la République démocratique du Congo"),
+    ],
+)
+def test_of_state(kb, state, of):
+    state_id = kb.aliases[name_key(state)].entity_id
+    assert kb.of_state(state_id) == of
 
 
 # ------------------------------------------------------- 11. non-entities

@@ -85,6 +85,8 @@ class LinkRules:
     institution_heads: frozenset[str] = frozenset()
     # lowercase nouns that name a body with their complement ("ministère", "ambassade")
     institution_nouns: frozenset[str] = frozenset()
+    # name_key -> how it is written: bodies every state has ("Assemblée nationale", "ministère")
+    national_bodies: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping) -> LinkRules:
@@ -106,6 +108,7 @@ class LinkRules:
             },
             institution_heads=frozenset(fold(w) for w in institutions.get("heads", [])),
             institution_nouns=frozenset(fold(w) for w in institutions.get("lowercase_heads", [])),
+            national_bodies={name_key(w): w for w in institutions.get("national", [])},
         )
 
 
@@ -163,6 +166,7 @@ def link_article(
         for s in spans
     ]
     mentions += _demonyms(clean, ann, kb, rules, mentions)
+    mentions = _national_bodies(mentions, kb, rules)
     mentions += _roles(clean, ann, kb, rules, mentions, keys, date=clean.article.date, today=today)
     return sorted(mentions, key=lambda m: (m.start, m.end, m.kind))
 
@@ -989,6 +993,79 @@ def _form_state(key: str, kb: KnowledgeBase, named: Mapping[str, int] | None) ->
     return None
 
 
+def _national_bodies(mentions: list[Mention], kb: KnowledgeBase, rules: LinkRules) -> list[Mention]:
+    """A body every state has ("l'Assemblée nationale", "le ministère ukrainien
+    de la défense", "le ministère de la défense de Moscou") is one state's: its
+    name gets the state its own words give (a nationality adjective, a state or
+    a capital after "de"), else the state the article names most, if one does,
+    and is written as the knowledge base writes such names ("ministère de la
+    Défense de l'Ukraine", "Assemblée nationale du Tchad"). So the Assemblée
+    nationale of Chad and that of France are two entities, in one article or
+    across a corpus. A name the article gives no state keeps its own name.
+    """
+    if not rules.national_bodies:
+        return mentions
+    named = Counter(
+        state
+        for m in mentions
+        for state in [kb.stands_for(m.entity_id) or m.entity_id]
+        if state in kb.entities and kb.entities[state].type == "STATE"
+    )
+    ranked = named.most_common(2)
+    article_state = ranked[0][0] if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]) else None
+    out = []
+    for m in mentions:
+        unknown_org = m.kind == "name" and m.label == "ORG" and m.entity_id.startswith(_NIL)
+        found = unknown_org and _body_state(m.text, kb, rules)
+        if found:
+            body, state = found
+            state = state or article_state
+            if state:
+                name = f"{body} {kb.of_state(state)}"
+                alias = kb.aliases.get(name_key(name))
+                m = replace(m, entity_id=alias.entity_id if alias else _NIL + name)
+        out.append(m)
+    return out
+
+
+def _body_state(text: str, kb: KnowledgeBase, rules: LinkRules) -> tuple[str, str | None] | None:
+    """(the body's name without its state, the state its words give or None)
+    when `text` names one of `rules.national_bodies`, else None."""
+    words = text.split()
+    for n in range(min(len(words), 4), 0, -1):
+        head = rules.national_bodies.get(name_key(" ".join(words[:n])))
+        if head:
+            break
+    else:
+        return None
+    rest, state = words[n:], None
+    for i, word in enumerate(rest):  # "ministère ukrainien de la défense", "Assemblée nationale française"
+        if name_key(word) in kb.demonyms:
+            state, rest = kb.demonyms[name_key(word)], rest[:i] + rest[i + 1 :]
+            break
+    for i in range(len(rest) - 1, -1, -1):  # "... de Moscou", "... de la Russie", "... d'Ukraine"
+        word = fold(rest[i])
+        tail = rest[i + 1 :] if word in _OF else [rest[i][2:]] + rest[i + 1 :] if word[:2] in ("d'", "d’") else None
+        if not tail:
+            continue
+        if fold(tail[0]) in _DETERMINERS:
+            tail = tail[1:]
+        elif fold(tail[0])[:2] in ("l'", "l’"):
+            tail = [tail[0][2:]] + tail[1:]
+        alias = kb.aliases.get(name_key(" ".join(tail)))
+        entity = alias and kb.entities.get(alias.entity_id)
+        if entity and (entity.type == "STATE" or kb.stands_for(entity.entity_id)):
+            state, rest = state or kb.stands_for(entity.entity_id) or entity.entity_id, rest[:i]
+        break
+    if head[:1].islower() and rest:  # "ministère de la défense" -> "ministère de la Défense"
+        k = next((j for j, w in enumerate(rest) if fold(w) not in _OF | _DETERMINERS), None)
+        if k is not None:
+            word = rest[k]
+            apostrophe = max(word.find("'"), word.find("’")) + 1
+            rest[k] = word[:apostrophe] + word[apostrophe:][:1].upper() + word[apostrophe + 1 :]
+    return " ".join([head, *rest]), state
+
+
 def _sentence_at(ann: AnnotatedArticle, starts: list[int], offset: int) -> int:
     """The sentence at a character offset; `starts` are the sentences' starts."""
     i = bisect_right(starts, offset) - 1
@@ -1389,8 +1466,12 @@ def _entities(mentions: list[Mention], kb: KnowledgeBase, nil_names: dict[str, s
 
 
 def _spelling(key: str, surfaces: Counter) -> str:
-    """The commonest spelling of a `nil:` id's own name among the texts of its mentions."""
+    """The commonest spelling of a `nil:` id's own name among the texts of its
+    mentions; an id written as a name, not as a key, is that name
+    ("nil:Assemblée nationale du Tchad", see `_national_bodies`)."""
     own = Counter({text: n for text, n in surfaces.items() if _NIL + name_key(text) == key})
+    if not own and key != _NIL + name_key(key[len(_NIL) :]):
+        return key[len(_NIL) :]
     return _top(own or surfaces)
 
 
