@@ -488,3 +488,13 @@ def test_rule_file_tables_are_checked():
         BoilerplateRules.from_dict({"inline": {"markers": ["(lire"]}})
     rules = BoilerplateRules.from_dict({"inline": {"sentence_starters": ["Selon", "Après"]}})
     assert rules.inline.starters == frozenset({"selon", "apres"})
+
+
+@pytest.mark.parametrize(
+    "byline",
+    ["Par Will Vernon", "Par Awa Traoré et Jean Dupont", "By Jane Doe"],
+)
+def test_a_byline_keeps_its_capitals(boilerplate_rules, byline):
+    """A byline line looks like a heading in Title Case, but its words are names."""
+    raw = f"La ville se prépare à l'hiver\n{byline}\nLes habitants font des réserves de bois depuis septembre."
+    assert byline in [block.text for block in clean(Article("d", "d.txt", "", "", "", raw), boilerplate_rules).blocks]

@@ -210,6 +210,46 @@ def test_no_state_inside_an_embassy(names_of):
     assert "États-Unis" not in _texts(mentions)
 
 
+# ------------------------------------------------ 3b. persons' full names
+
+
+@pytest.mark.parametrize(
+    ("texts", "surface", "name"),
+    [
+        # surname first, as many African papers write it: the KB person
+        (["Selon Soro Guillaume, le scrutin est truqué."], "Soro Guillaume", "Guillaume Soro"),
+        # ... or the person the article names the other way round
+        (["Moussa Kebe a parlé. Plus tard, Kebe Moussa a démenti."], "Kebe Moussa", "Moussa Kebe"),
+        # one letter wrong in a long surname, beside the right spelling
+        (
+            ["Le président Adama Barrow a promis des réformes. Adama Barro a ensuite voyagé."],
+            "Adama Barro",
+            "Adama Barrow",
+        ),
+        # a first name that is also a KB city
+        (["La ministre Florence Parly a répondu aux députés."], "Florence Parly", "Florence Parly"),
+        # two full names glued together by a missing line break: both are persons
+        (["Par Aminata Sow Macky Sall, le président, a parlé."], "Aminata Sow", "Aminata Sow"),
+        # a name the model cut short
+        (["Nous remercions Ilaria Pettinaroli de son aide."], "Ilaria Pettinaroli", "Ilaria Pettinaroli"),
+    ],
+)
+def test_persons_full_names(names_of, texts, surface, name):
+    assert (surface, "PER", name) in names_of(*texts)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Moussa Kebe a parlé à Paris Lundi.",  # no name after the person: "Paris" is a KB name
+        "Le parti de Guillaume Kouassi a gagné.",  # not a known person reversed
+    ],
+)
+def test_no_false_persons(names_of, text):
+    persons = [t for t, label, _ in names_of(text) if label == "PER"]
+    assert all(" " in p and "Paris" not in p and p != "Kouassi Guillaume" for p in persons)
+
+
 # ------------------------------------------- 6b. bodies every state has
 
 

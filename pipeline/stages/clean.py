@@ -46,6 +46,8 @@ _SENTENCE_END = re.compile(r"[.!?…»\"')]\s*$")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _CAPITALISED_WORD = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-ÞŒ][\w'’-]*")
 _ELISION = re.compile(r"^[lLdDjJ]['’]")
+# a byline: "Par Will Vernon", "Par Awa Traoré et Jean Dupont", "By Jane Doe"
+_BYLINE = re.compile(r"\s*(?:Par|By)\s+[A-ZÀ-ÖØ-Þ][\w'’.-]*(?:\s+(?:et\s+|and\s+)?[A-ZÀ-ÖØ-Þ][\w'’.-]*){0,5}\s*")
 # Words shorter than this (du, de, en, sur) do not decide whether a heading
 # is in Title Case.
 _TITLE_WORDS_MIN = 4
@@ -766,7 +768,7 @@ def clean(article: Article, rules: BoilerplateRules, *, max_block_chars: int = 2
     proper = _proper_words(text for text, kind, _ in pieces if kind != "heading")
     blocks = []
     for text, kind, start in pieces:
-        if kind == "heading":
+        if kind == "heading" and not _BYLINE.fullmatch(text):  # "Par Will Vernon": names, not Title Case
             text = decapitalize_title_case(text, proper)
         blocks.append(Block(kind=kind, text=text, raw_start=start, raw_end=start + len(text)))
     return CleanArticle(article=article, blocks=tuple(blocks))

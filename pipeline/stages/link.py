@@ -147,6 +147,8 @@ def link_article(
     spans = _titled_names(spans, toks, raw, rules)
     spans = _acronyms(spans, toks, raw)
     _label_names(spans, toks, raw, kb, rules)
+    _complete_persons(spans, toks, raw, kb, casing)
+    _person_variants(spans, toks, raw, kb)
     spans = _repeated_persons(spans, toks, casing)
     _corefer_persons(spans, toks, raw)
 
@@ -495,6 +497,14 @@ def _merge(model: list[_Span], kb: list[_Span], toks: tuple[Token, ...], rules: 
         elif contains_all and _is_longer_name(m, inside, toks):
             out.append(m)  # "Académie des sciences de Russie": the longest name wins
             used_kb.update(id(k) for k in inside)
+        elif contains_all and _first_name_place(m, inside, toks):
+            out.append(m)  # "Florence Parly", "Adama Barrow": a person, not the city
+            used_kb.update(id(k) for k in inside)
+        elif contains_all and m.label == "PER" and all(k.label == "PER" for k in inside):
+            # "Par Esau Williams Yahya Jammeh": the KB person, and the full name glued to it
+            out += [
+                _Span(a, b, "PER", _NIL + name_key(_join(toks[a:b])), "model") for a, b in _other_names(m, inside, toks)
+            ]
         # otherwise the KB spans win: compounds split, labels fixed
     for k in kb:
         if id(k) in used_kb:
@@ -509,6 +519,33 @@ def _merge(model: list[_Span], kb: list[_Span], toks: tuple[Token, ...], rules: 
             continue
         result.append(s)
     return result
+
+
+def _other_names(m: _Span, inside: list[_Span], toks: tuple[Token, ...]) -> list[tuple[int, int]]:
+    """Runs of two or more capitalised words of `m` outside the KB spans `inside`."""
+    runs, start = [], None
+    for i in range(m.start, m.end + 1):
+        free = i < m.end and not any(k.start <= i < k.end for k in inside) and toks[i].text[:1].isupper()
+        if free and start is None:
+            start = i
+        elif not free and start is not None:
+            if i - start >= 2:
+                runs.append((start, i))
+            start = None
+    return runs
+
+
+def _first_name_place(m: _Span, inside: list[_Span], toks: tuple[Token, ...]) -> bool:
+    """A model person span whose first word alone is a KB place, followed by
+    capitalised words ("Florence Parly"): the place is the person's first name."""
+    return (
+        m.label == "PER"
+        and m.end - m.start >= 2
+        and len(inside) == 1
+        and (inside[0].start, inside[0].end) == (m.start, m.start + 1)
+        and inside[0].label == "LOC"
+        and all(t.text[:1].isupper() for t in toks[m.start + 1 : m.end] if t.text[:1].isalpha())
+    )
 
 
 def _overlapping(spans: list[_Span], ends: list[int], start: int, end: int) -> list[_Span]:
@@ -760,6 +797,83 @@ def _label_names(spans: list[_Span], toks: tuple[Token, ...], raw: str, kb: Know
             continue
         for s in group:
             s.label = label
+
+
+def _complete_persons(
+    spans: list[_Span], toks: tuple[Token, ...], raw: str, kb: KnowledgeBase, casing: _Casing
+) -> None:
+    """A person's name the model cut short ("d'Alla | Konstantinova de"): the
+    capitalised words right after it, a space apart, that are no other name,
+    no known name and never written in lowercase in the article, are its own."""
+    starts = {s.start for s in spans}
+    for s in spans:
+        if s.label != "PER" or not s.entity_id.startswith(_NIL):
+            continue
+        end = s.end
+        while (
+            end < len(toks)
+            and end - s.end < 2
+            and end not in starts
+            and toks[end].start == toks[end - 1].end + 1  # a space apart, no punctuation: the same sentence
+            and toks[end].text[:1].isupper()
+            and toks[end].text.replace("-", "").isalpha()
+            and fold(toks[end].text) not in casing.lower
+            and name_key(toks[end].text) not in kb.aliases
+        ):
+            end += 1
+        if end > s.end:
+            s.end = end
+            s.entity_id = _NIL + name_key(raw[toks[s.start].start : toks[end - 1].end])
+
+
+def _person_variants(spans: list[_Span], toks: tuple[Token, ...], raw: str, kb: KnowledgeBase) -> None:
+    """An unknown two- or three-word name that is a known person's name with the
+    surname first ("Soro Guillaume": Guillaume Soro, as a KB person or a full name
+    the article wrote before), or a full name the article wrote before with one
+    letter wrong in a long surname ("Adama Barro" after "Adama Barrow"), is that person."""
+    persons: dict[str, tuple[str, int]] = {}  # name key -> (entity id, first token) of persons the article names
+    for s in spans:
+        if s.label == "PER" and s.end - s.start > 1:
+            persons.setdefault(name_key(raw[toks[s.start].start : toks[s.end - 1].end]), (s.entity_id, s.start))
+    starts = {s.start for s in spans}
+    for s in spans:
+        after = s.end
+        if s.label == "PER" and after < len(toks) and after not in starts and toks[after].text[:1].isupper():
+            # "Soro | Guillaume": the KB surname, then the first name
+            alias = kb.aliases.get(name_key(f"{toks[after].text} {raw[toks[s.start].start : toks[s.end - 1].end]}"))
+            if alias and alias.entity_id == s.entity_id:
+                s.end += 1
+        if not s.entity_id.startswith(_NIL):
+            continue
+        words = name_key(raw[toks[s.start].start : toks[s.end - 1].end]).split()
+        if not 2 <= len(words) <= 3 or not all(t.text[:1].isupper() for t in toks[s.start : s.end]):
+            continue
+        inverted = " ".join([words[-1], *words[:-1]])
+        alias = kb.aliases.get(inverted)
+        if alias and kb.entities[alias.entity_id].type == "PER":
+            s.entity_id, s.label, s.method = alias.entity_id, "PER", "kb"
+        elif inverted in persons and persons[inverted][1] < s.start:
+            s.entity_id, s.label = persons[inverted][0], "PER"
+        elif s.label == "PER":
+            near = [
+                target
+                for key, (target, first) in persons.items()
+                if first < s.start and target != s.entity_id and _misspelt(words, key.split())
+            ]
+            if len(set(near)) == 1:
+                s.entity_id = near[0]
+
+
+def _misspelt(words: list[str], full: list[str]) -> bool:
+    """The same first names, and last names of five letters or more one
+    insertion, deletion or substitution apart."""
+    if len(words) != len(full) or words[:-1] != full[:-1] or min(len(words[-1]), len(full[-1])) < 5:
+        return False
+    a, b = sorted((words[-1], full[-1]), key=len)
+    if len(b) - len(a) > 1 or a == b:
+        return False
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), len(a))
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
 
 
 def _repeated_persons(spans: list[_Span], toks: tuple[Token, ...], casing: _Casing) -> list[_Span]:
