@@ -379,6 +379,11 @@ def test_unsupported_file_types_name_the_allowed_ones(suffix):
         ("18 June 2024", "2024-06-18"),
         ("Tue, 18 Jun 2024 08:00:00 +0200", "2024-06-18T08:00:00+02:00"),
         ("31/02/2024", ""),
+        # a month or a year alone, in ISO form, is what is known of the date
+        ("2020-08", "2020-08"),
+        ("2020", "2020"),
+        ("2020-13", ""),
+        ("1066", ""),
         ("juin 2024", ""),
         ("hier", ""),
         ("", ""),

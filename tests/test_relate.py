@@ -63,6 +63,13 @@ def test_min_weight_and_dates():
     assert (edges["A", "B"].first_date, edges["A", "B"].last_date) == ("2024-06-18", "2024-07-01")
 
 
+def test_a_month_alone_places_no_edge_on_the_timeline():
+    edges = _edges(min_weight=2, dates={"d1": "2024-06", "d2": "2024-07-01"})
+    assert (edges["A", "B"].first_date, edges["A", "B"].last_date) == ("2024-07-01", "2024-07-01")
+    edges = _edges(min_weight=2, dates={"d1": "2024-06", "d2": "2024"})
+    assert (edges["A", "B"].first_date, edges["A", "B"].last_date) == ("", "")
+
+
 def test_pmi_npmi_values():
     assert pmi_npmi(2, 2, 2, 2) == (0.0, 1.0)
     assert pmi_npmi(1, 2, 2, 4)[1] == pytest.approx(0.0)  # independent

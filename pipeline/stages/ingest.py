@@ -313,11 +313,17 @@ _DAY_MONTH = re.compile(r"\b(\d{1,2})(?:er|st|nd|rd|th)?\s+" + _MONTH + r"\s+(\d
 _MONTH_DAY = re.compile(r"\b" + _MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b" + _TIME)
 
 
+# "2020-08", "2020": a month or a year, from 1800 to 2199
+_ISO_MONTH = re.compile(r"(?:18|19|20|21)\d\d(?:-(?:0[1-9]|1[0-2]))?")
+
+
 def normalise_date(value: object) -> str:
-    """A date in a common format -> ISO 8601; "" when it is not a full date.
+    """A date in a common format -> ISO 8601; "" when it is not a date.
 
     Date only -> "YYYY-MM-DD"; with a time -> the full datetime
-    ("2024-06-18T08:00:00+02:00"). Reads ISO 8601, day-first numeric dates
+    ("2024-06-18T08:00:00+02:00"); an ISO month or year alone ("2020-08",
+    "2020") stays as it is: what is known of the date, which the linker
+    reads for the holder of a role and the timeline leaves out. Reads ISO 8601, day-first numeric dates
     ("18/06/2024 à 08h00", the French order), "2024/06/18", month names in
     French or English ("mardi 18 juin 2024", "June 18, 2024") and RFC 2822
     ("Tue, 18 Jun 2024 08:00:00 +0200").
@@ -333,6 +339,8 @@ def normalise_date(value: object) -> str:
 
 
 def _iso_date(text: str) -> str:
+    if _ISO_MONTH.fullmatch(text):
+        return text
     for parse in (date.fromisoformat, datetime.fromisoformat):
         try:
             return parse(text).isoformat()

@@ -111,7 +111,7 @@ def cooccurrences(
     window counts once; no self-pairs); documents = articles with a shared
     window; sentences = sentences naming both; pmi, npmi and jaccard over
     windows; first_date/last_date = earliest and latest article date (ISO)
-    among those articles, empty when undated. The mentions of a sentence
+    among those articles with a full date, empty when none has one. The mentions of a sentence
     naming more than `max_sentence_entities` entities (a list; 0: no limit)
     count in the document window only.
     """
@@ -162,7 +162,8 @@ def _pair_counts(rows: pd.DataFrame, window: str) -> pd.DataFrame:
 
 
 def _date_span(rows: pd.DataFrame, dates: Mapping[str, str]) -> tuple[dict, dict]:
-    dated = {d: v for d, v in dates.items() if v}
+    # full dates only: an article dated by its month or year alone places no edge on the timeline
+    dated = {d: v for d, v in dates.items() if len(v) >= 10}
     if not dated:
         return {}, {}
     pairs = _pairs(rows, "window")[["a", "b", "doc_id"]].drop_duplicates()
