@@ -330,6 +330,12 @@ def _blanks(markup: str) -> str:
             "Un " + _blanks("<!-- commentaire") + "\n" + _blanks("sur deux lignes -->") + " fin",
         ),
         ("Pas de balise : 3 < 5 et x <y> z", "Pas de balise : 3 < 5 et x <y> z"),
+        # addresses, not names: an e-mail, a handle glued to its network, a handle alone
+        ("Écrire à redaction@journal.example.org.", "Écrire à " + _blanks("redaction@journal.example.org") + "."),
+        (
+            "Suivez-le sur Twitter@awa_traore, ou @UN.",
+            "Suivez-le sur Twitter" + _blanks("@awa_traore") + ", ou " + _blanks("@UN") + ".",
+        ),
     ],
 )
 def test_hide_markup_in_any_text(text_in, text_out):

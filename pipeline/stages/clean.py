@@ -222,6 +222,9 @@ _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S+.*$", re.MULTILINE)
 _AUTOLINK = re.compile(r"<(?:https?://|mailto:|www\.)[^<>\s]*>", re.IGNORECASE)
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"«»\[\]()]*(?:\([^\s()]*\)[^\s<>\"«»\[\]()]*)*", re.IGNORECASE)
 _URL_TRAILER = re.compile(r"[.,;:!?'’]+$")
+# e-mail addresses and social-media handles ("Twitter@bbcafrique", "@UN"): addresses, not names
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_HANDLE = re.compile(r"@\w{2,}")
 # "\'" "\*" "\[" ... : a Markdown or programming-language escape of punctuation.
 _ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|<>~'\"])")
 # A line break written out as the two characters "\" and "n" (texts that went
@@ -242,8 +245,9 @@ def hide_html(text: str) -> str:
 
 
 def hide_links(text: str) -> str:
-    """Markdown links keep their text; brackets, targets, bare URLs and link
-    definitions are blanked ("[l'Otan](https://…)" -> " l'Otan          ")."""
+    """Markdown links keep their text; brackets, targets, bare URLs, link
+    definitions, e-mail addresses and @handles are blanked ("[l'Otan](https://…)"
+    -> " l'Otan          ", "Twitter@bbcafrique" -> "Twitter           ")."""
     if "[" in text:
         text = _LINK.sub(lambda m: " " * len(m.group(1)) + m.group(2) + _blank(m.group(3)), text)
         text = _REFERENCE_LINK.sub(lambda m: " " * len(m.group(1)) + m.group(2) + _blank(m.group(3)), text)
@@ -252,6 +256,8 @@ def hide_links(text: str) -> str:
         text = _AUTOLINK.sub(_blank_match, text)
     if "://" in text or "www." in text:
         text = _URL.sub(_blank_url, text)
+    if "@" in text:
+        text = _HANDLE.sub(_blank_match, _EMAIL.sub(_blank_match, text))
     return text
 
 
