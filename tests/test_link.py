@@ -95,6 +95,22 @@ def test_metonymy_capital_as_actor_but_not_as_destination(link_text):
     assert refers["Pyongyang"] == ""
 
 
+@pytest.mark.parametrize(
+    ("text", "capital", "state"),
+    [
+        ("Dakar a rejeté la proposition.", "Dakar", "Sénégal"),
+        ("Les négociations de paix à Nairobi ont repris lundi.", "Nairobi", ""),
+        ("Il travaille dans une usine près de Moscou depuis mars.", "Moscou", ""),
+        ("Un accord a été signé en 2019 à Addis-Abeba par les deux camps.", "Addis-Abeba", ""),
+        ("Selon Washington, la menace est réelle.", "Washington", "États-Unis"),
+    ],
+)
+def test_a_capital_where_something_happens_is_a_place(link_text, text, capital, state):
+    mentions, _ = link_text(text)
+    refers = {t: refers_to for t, kind, name, label, refers_to in mentions if kind == "name"}
+    assert refers[capital] == state
+
+
 def test_names_outside_the_kb_merge_across_articles(link_text):
     mentions, entities = link_text(
         "Le politologue Konstantin Asmolov, de l'Académie des sciences de Russie, estime que la visite est historique.",

@@ -47,9 +47,11 @@ _COUNTING = set(
 _OPENERS = {".", "!", "?", ":", "«", '"', "“", "(", "-", "–", "—", "…"}
 # dependencies that keep a word inside its head's name: "ministère [ukrainien] [de la défense]"
 _COMPLEMENT_DEPS = {"amod", "nmod", "case", "det", "fixed", "flat", "flat:name", "flat:foreign", "compound"}
-_COMPLEMENT_CASES = _OF | {"à", "au", "aux", "en"}
+_COMPLEMENT_CASES = _OF | {"a", "au", "aux", "en"}  # folded: "à" is "a"
+# prepositions before a place where something happens ("à Nairobi", "dans Kiev"), folded
+_PLACE_CASES = {"a", "au", "aux", "en", "dans", "vers", "depuis"}
 # words left out of an acronym's letters: "Mouvement pour la renaissance du Sahel (MRS)"
-_UNLETTERED = _ARTICLES | _OF | {"et", "pour", "en", "à", "sur", "of", "the", "and", "for", "s", "'s", "’s"}
+_UNLETTERED = _ARTICLES | _OF | {"et", "pour", "en", "a", "sur", "of", "the", "and", "for", "s", "'s", "’s"}
 _WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _NIL = "nil:"
 _YEARS = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -232,7 +234,7 @@ def _loose_determiner(toks: tuple[Token, ...], i: int, ann: AnnotatedArticle) ->
 
 def _function_word(tok: Token) -> bool:
     """A lowercase article or preposition, which cannot end a name ("Sahel au")."""
-    return tok.text[:1].islower() and fold(tok.text) in _ARTICLES | _OF | {"et", "à", "en"}
+    return tok.text[:1].islower() and fold(tok.text) in _ARTICLES | _OF | {"et", "a", "en"}
 
 
 def _role_prefix(toks: tuple[Token, ...], start: int, end: int, kb: KnowledgeBase) -> int:
@@ -1018,7 +1020,8 @@ def _refers_to(s: _Span, toks: tuple[Token, ...], kb: KnowledgeBase, rules: Link
         first = toks[head_tok.head]
         if fold(toks[first.head].lemma) in rules.place_heads:
             return ""
-    if cases and fold(cases[-1].text) in ("à", "au", "en", "dans", "vers", "depuis") and head_tok.dep.startswith("obl"):
+    # "à Nairobi", "des pourparlers à Nairobi": where something happens
+    if {fold(c.text) for c in cases} & _PLACE_CASES and (head_tok.dep.startswith("obl") or head_tok.dep == "nmod"):
         return ""
     return state
 
