@@ -336,3 +336,33 @@ def test_of_state(kb, state, of):
 )
 def test_words_that_are_not_names(names_of, text, wanted):
     assert _texts(names_of(text)) == wanted
+
+
+# ------------------------------------------------------ 10. KB coverage
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "label", "name"),
+    [
+        # an organisation known by its acronym is named in full (modern-dev convention)
+        ("Selon l'AFP, trois personnes ont été arrêtées.", "AFP", "ORG", "Agence France-Presse"),
+        ("Le FPI a appelé au boycott du scrutin.", "FPI", "ORG", "Front populaire ivoirien"),
+        (
+            "La Cemac tient son sommet à Yaoundé.",
+            "Cemac",
+            "ORG",
+            "Communauté économique et monétaire de l'Afrique centrale",
+        ),
+        # short names of states
+        ("La Centrafrique a signé un accord avec le Tchad.", "Centrafrique", "STATE", "République centrafricaine"),
+        ("Le Burkina a fermé sa frontière avec le Mali.", "Burkina", "STATE", "Burkina Faso"),
+        ("L'URSS s'est effondrée en 1991.", "URSS", "STATE", "Union soviétique"),
+        # platforms, diseases, regions
+        ("Il l'a annoncé sur Facebook et sur Twitter.", "Facebook", "ORG", "Facebook"),
+        ("Le Covid a fermé les écoles pendant des mois.", "Covid", "MISC", "Covid-19"),
+        ("Les pays d'Afrique centrale se réunissent à Libreville.", "Afrique centrale", "LOC", "Afrique centrale"),
+        ("Manchester United a battu Arsenal samedi.", "Manchester United", "ORG", "Manchester United"),
+    ],
+)
+def test_kb_coverage(names_of, text, surface, label, name):
+    assert (surface, label, name) in names_of(text)
