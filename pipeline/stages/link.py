@@ -665,7 +665,12 @@ def _acronyms(spans: list[_Span], toks: tuple[Token, ...], raw: str) -> list[_Sp
     sauvegarde de la patrie)"): the name becomes one span, and every use of
     the acronym in the article, tagged by the model or not, takes its id and
     label."""
-    for full_start, full_end, a in _acronym_definitions(toks):
+    definitions = _acronym_definitions(toks)
+    at_token: dict[str, list[int]] = defaultdict(list)  # an acronym -> the tokens that are it
+    if definitions:
+        for i, t in enumerate(toks):
+            at_token[t.text].append(i)
+    for full_start, full_end, a in definitions:
         inside = [s for s in spans if s.start < full_end and full_start < s.end]
         if any(s.start < full_start or s.end > full_end for s in inside):
             continue  # the name would cut another one
@@ -683,10 +688,11 @@ def _acronyms(spans: list[_Span], toks: tuple[Token, ...], raw: str) -> list[_Sp
         else:
             linked = next(s for s in spans if s.start == a)
             full.entity_id, full.label, full.method = linked.entity_id, linked.label, "coref"
-        for i, t in enumerate(toks):
-            if t.text != acronym:
-                continue
-            at = [s for s in spans if s.start <= i < s.end]
+        spans.sort(key=lambda s: s.start)
+        starts = [s.start for s in spans]
+        for i in at_token.get(acronym, ()):
+            k = bisect_right(starts, i) - 1
+            at = [spans[k]] if k >= 0 and i < spans[k].end else []
             if not at:
                 spans.append(_Span(i, i + 1, linked.label, linked.entity_id, "coref"))
             elif (at[0].start, at[0].end) == (i, i + 1) and at[0] is not linked:
@@ -837,6 +843,9 @@ def _person_variants(spans: list[_Span], toks: tuple[Token, ...], raw: str, kb: 
     for s in spans:
         if s.label == "PER" and s.end - s.start > 1:
             persons.setdefault(name_key(raw[toks[s.start].start : toks[s.end - 1].end]), (s.entity_id, s.start))
+    by_first_names: dict[tuple[str, ...], list[tuple[str, tuple[str, int]]]] = defaultdict(list)
+    for key, person in persons.items():
+        by_first_names[tuple(key.split()[:-1])].append((key, person))
     starts = {s.start for s in spans}
     for s in spans:
         after = s.end
@@ -859,7 +868,7 @@ def _person_variants(spans: list[_Span], toks: tuple[Token, ...], raw: str, kb: 
         elif s.label == "PER":
             near = [
                 target
-                for key, (target, first) in persons.items()
+                for key, (target, first) in by_first_names.get(tuple(words[:-1]), ())
                 if first < s.start and target != s.entity_id and _misspelt(words, key.split())
             ]
             if len(set(near)) == 1:
@@ -1228,8 +1237,10 @@ def _roles(
     toks, raw = ann.tokens, clean.article.raw_text
     since = "" if date else _last_year_named(clean, today)
     by_start = {m.start: m for m in mentions}
-    names = [m for m in mentions if m.kind == "name"]
+    names = sorted((m for m in mentions if m.kind == "name"), key=lambda m: m.start)
+    name_starts = [m.start for m in names]
     persons = [m for m in names if m.label == "PER"]
+    person_starts = [m.start for m in persons]
     named = {m.entity_id for m in persons}
     given: list[tuple[str, str, str, str]] = []  # (person, role, of, tense) said in apposition
     out: list[Mention] = []
@@ -1272,10 +1283,17 @@ def _roles(
                 continue
         start_c, end_c = toks[first].start, toks[end - 1].end
         end_c -= len(raw[start_c:end_c]) - len(raw[start_c:end_c].rstrip(".,;:"))  # "chef d'Etat." ends a sentence
-        if any(m.start <= toks[i].start < m.end for m in names):
+        k = bisect_right(name_starts, toks[i].start) - 1
+        if k >= 0 and toks[i].start < names[k].end:
             resume = j  # the role word is inside a name ("Premier ministre" of a title)
             continue
-        beside = _next_to_person(toks, first, end, raw, persons, first_words)
+        # the persons a phrase can stand beside are within a dozen tokens of it
+        near = persons[
+            bisect_left(person_starts, toks[max(0, first - 12)].start) : bisect_right(
+                person_starts, toks[min(len(toks), end + 12) - 1].end
+            )
+        ]
+        beside = _next_to_person(toks, first, end, raw, near, first_words)
         if beside:
             given.append((beside.entity_id, role, of, tense))
             resume = end
