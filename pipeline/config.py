@@ -87,6 +87,9 @@ class RelateConfig:
 class OutputConfig:
     out_dir: Path
     raw_csv: bool
+    # graph analytics (pipeline.stages.export.build_graph's keyword arguments)
+    exact_betweenness_max_nodes: int
+    betweenness_samples: int
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,8 @@ _RULES: dict[str, _Rule] = {
     "relate.max_sentence_entities": _at_least(2),
     "relate.max_evidence_per_edge": _at_least(1),
     "output.out_dir": _Rule("a folder path"),
+    "output.exact_betweenness_max_nodes": _at_least(0),
+    "output.betweenness_samples": _at_least(1),
     "report.max_nodes": _at_least(0),
     "report.max_edges": _at_least(0),
     "report.max_neighbours": _at_least(1),

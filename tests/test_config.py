@@ -1,3 +1,4 @@
+import inspect
 import json
 import subprocess
 import sys
@@ -61,6 +62,15 @@ def test_a_number_setting_takes_an_integer():
     config = load_config(overrides={"relate.backbone_alpha": 0, "input.duplicate_threshold": 1})
     assert config.relate.backbone_alpha == 0.0 and isinstance(config.relate.backbone_alpha, float)
     assert config.input.duplicate_threshold == 1.0 and isinstance(config.input.duplicate_threshold, float)
+
+
+def test_the_graph_settings_are_build_graph_defaults():
+    from pipeline.stages.export import build_graph
+
+    defaults = {k: v.default for k, v in inspect.signature(build_graph).parameters.items()}
+    output = load_config().output
+    for key in ("exact_betweenness_max_nodes", "betweenness_samples"):
+        assert defaults[key] == getattr(output, key), key
 
 
 def test_cli_style_overrides_win():
@@ -141,6 +151,10 @@ BAD_VALUES = [
     ("output.out_dir", "5", "output.out_dir = 5 is invalid; expected a folder path"),
     ("output.out_dir", '""', "output.out_dir = '' is invalid; expected a folder path"),
     ("output.raw_csv", '"false"', "output.raw_csv = 'false' is invalid; expected true or false"),
+    ("output.exact_betweenness_max_nodes", '"5000"', "output.exact_betweenness_max_nodes = '5000' is invalid; expected an integer >= 0"),
+    ("output.exact_betweenness_max_nodes", "-1", "output.exact_betweenness_max_nodes = -1 is invalid; expected an integer >= 0"),
+    ("output.betweenness_samples", "0", "output.betweenness_samples = 0 is invalid; expected an integer >= 1"),
+    ("output.betweenness_samples", "true", "output.betweenness_samples = true is invalid; expected an integer >= 1"),
     # [report]
     ("report.max_nodes", '"1000"', "report.max_nodes = '1000' is invalid; expected an integer >= 0"),
     ("report.max_nodes", "-1", "report.max_nodes = -1 is invalid; expected an integer >= 0"),

@@ -1,11 +1,17 @@
+import json
+import math
+import os
 import random
+import subprocess
+import sys
 
+import igraph
 import networkx as nx
 import pytest
 
 from pipeline.flow import export_outputs
 from pipeline.records import Cooccurrence, CorpusTables, Entity
-from pipeline.stages.export import betweenness_centrality, build_graph
+from pipeline.stages.export import ANALYTICS_SEED, build_graph, node_analytics
 
 ENTITIES = [
     Entity("Q7747", "Vladimir Poutine", "PER", "Q7747", 3, 2, "Poutine|Vladimir Poutine"),
@@ -33,7 +39,7 @@ def test_graph_nodes_edges_and_analytics():
 
 
 def _shuffled(graph: nx.Graph, seed: int) -> nx.Graph:
-    """The same graph with string labels, its nodes and edges added in a random order."""
+    """The same graph with string labels, its nodes and edges added in a random order, weights 1 to 5."""
     rng = random.Random(seed)
     names = {v: f"n{rng.random():.6f}" for v in graph}
     nodes, edges = list(graph), list(graph.edges)
@@ -41,7 +47,7 @@ def _shuffled(graph: nx.Graph, seed: int) -> nx.Graph:
     rng.shuffle(edges)
     shuffled = nx.Graph()
     shuffled.add_nodes_from(names[v] for v in nodes)
-    shuffled.add_edges_from((names[a], names[b]) for a, b in edges)
+    shuffled.add_edges_from((names[a], names[b], {"weight": rng.randint(1, 5)}) for a, b in edges)
     return shuffled
 
 
@@ -50,27 +56,140 @@ def _layers(width: int, depth: int) -> nx.Graph:
     return nx.Graph(((i, a), (i + 1, b)) for i in range(depth - 1) for a in range(width) for b in range(width))
 
 
+def _weighted(graph: nx.Graph) -> nx.Graph:
+    """`graph` with a weight on every edge (1 where it had none)."""
+    for *_, d in graph.edges(data=True):
+        d.setdefault("weight", 1)
+    return graph
+
+
+GRAPHS = [
+    nx.Graph(),
+    nx.empty_graph(1),
+    nx.empty_graph(5),  # no edges
+    nx.path_graph(2),
+    nx.path_graph(3),
+    nx.Graph([(0, 1), (1, 1), (1, 2), (3, 4)]),  # a self-loop, two components
+    nx.grid_2d_graph(7, 9),
+    _layers(3, 40),
+    *(_shuffled(nx.gnp_random_graph(60, p, seed=i), i) for i, p in enumerate((0.02, 0.05, 0.1, 0.3))),
+    _shuffled(nx.barabasi_albert_graph(150, 2, seed=7), 7),
+]
+
+
+def _ids(graph: nx.Graph) -> str:
+    return f"{len(graph)} nodes, {graph.number_of_edges()} edges"
+
+
+@pytest.mark.parametrize("graph", [_weighted(g) for g in GRAPHS], ids=_ids)
+def test_exact_analytics_are_networkx_s(graph):
+    found, how = node_analytics(graph)
+    assert how == "exact" and list(found) == list(graph)
+    betweenness = nx.betweenness_centrality(graph)
+    pagerank = (
+        nx.pagerank(graph, weight="weight", tol=1e-10, max_iter=10_000)
+        if graph.number_of_edges()
+        else dict.fromkeys(graph, 0)
+    )
+    for node, values in found.items():
+        assert values["betweenness"] == pytest.approx(betweenness[node], abs=1e-6), node
+        # a loop counts twice in igraph's PageRank (as in a degree), once in networkx's; the
+        # co-occurrence graph has none (source < target)
+        if not nx.number_of_selfloops(graph):
+            assert values["pagerank"] == pytest.approx(pagerank[node], abs=1e-6), node
+        assert values["degree"] == graph.degree(node)
+        assert values["weighted_degree"] == graph.degree(node, weight="weight")
+        assert type(values["weighted_degree"]) is int
+
+
 @pytest.mark.parametrize(
-    "graph",
+    "graph, max_exact, samples, expected",
     [
-        nx.Graph(),
-        nx.empty_graph(1),
-        nx.path_graph(2),
-        nx.path_graph(3),
-        nx.Graph([(0, 1), (1, 1), (1, 2), (3, 4)]),  # a self-loop, two components
-        nx.grid_2d_graph(7, 9),
-        _layers(3, 40),
-        *(_shuffled(nx.gnp_random_graph(60, p, seed=i), i) for i, p in enumerate((0.02, 0.05, 0.1, 0.3))),
-        _shuffled(nx.barabasi_albert_graph(150, 2, seed=7), 7),
+        (nx.barabasi_albert_graph(150, 2, seed=7), 150, 20, "exact"),  # at the threshold: exact
+        (nx.barabasi_albert_graph(150, 2, seed=7), 149, 20, "sampled: 20 of 150 nodes as sources, seed 42"),
+        (nx.barabasi_albert_graph(150, 2, seed=7), 149, 150, "exact"),  # as many sources as nodes
+        (nx.barabasi_albert_graph(150, 2, seed=7), 0, 1, "sampled: 1 of 150 nodes as sources, seed 42"),
+        (_shuffled(nx.gnp_random_graph(60, 0.1, seed=2), 2), 10, 7, "sampled: 7 of 60 nodes as sources, seed 42"),
+        (nx.path_graph(2), 0, 1, "exact"),  # nothing is between two nodes
     ],
-    ids=lambda g: f"{len(g)} nodes, {g.number_of_edges()} edges",
+    ids=lambda v: v if isinstance(v, str) else str(v) if isinstance(v, int) else _ids(v),
 )
-@pytest.mark.parametrize("batch_cells", [1, 1_000_000])
-def test_betweenness_is_networkx_to_the_last_bit(graph, batch_cells):
-    expected = nx.betweenness_centrality(graph)
-    found = betweenness_centrality(graph, batch_cells=batch_cells)
-    assert list(found) == list(expected)
-    assert [found[v] for v in graph] == [expected[v] for v in graph]  # ==, not approx
+def test_betweenness_above_the_threshold_is_networkx_s_sampled_estimate(graph, max_exact, samples, expected):
+    _weighted(graph)
+    found, how = node_analytics(graph, exact_betweenness_max_nodes=max_exact, betweenness_samples=samples)
+    assert how == expected
+    if how == "exact":
+        reference = nx.betweenness_centrality(graph)
+    else:  # networkx draws the same sources from the same seed
+        reference = nx.betweenness_centrality(graph, k=samples, seed=ANALYTICS_SEED)
+        # with one source, networkx cannot estimate that source's own value (NaN): 0 here
+        reference = {n: 0.0 if math.isnan(v) else v for n, v in reference.items()}
+    assert {n: v["betweenness"] for n, v in found.items()} == pytest.approx(reference, abs=1e-6)
+    # the graph says how its betweenness was computed
+    entities = [Entity(str(n), str(n), "PER", "", 1, 1, "") for n in graph]
+    edges = [Cooccurrence(*sorted((str(a), str(b))), 1, 1, 1, 0, 0, 0, "", "") for a, b in graph.edges]
+    built = build_graph(entities, edges, exact_betweenness_max_nodes=max_exact, betweenness_samples=samples)
+    assert built.graph["betweenness"] == expected
+
+
+# a graph with string labels, weights 1 to 5; `random` is drawn from before the analytics run
+SEEDED = """
+import json, random, networkx as nx
+from pipeline.stages.export import node_analytics
+rng = random.Random(3)
+graph = nx.Graph()
+graph.add_weighted_edges_from((f"n{a}", f"n{b}", rng.randint(1, 5)) for a, b in nx.barabasi_albert_graph(300, 2, seed=3).edges)
+random.seed(int(__import__("sys").argv[1]))
+print(json.dumps(node_analytics(graph, exact_betweenness_max_nodes=100, betweenness_samples=30)))
+"""
+
+
+def test_analytics_are_the_same_in_another_process():
+    """Leiden and the sampled sources are seeded: nothing depends on the process, its string hashing or `random`."""
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", SEEDED, seed],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=os.environ | {"PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert runs[0] == runs[1]
+    found = json.loads(runs[0])
+    assert len({v["community"] for v in found[0].values()}) > 1 and found[1].startswith("sampled: 30 of 300")
+
+
+def test_the_callers_random_numbers_are_left_alone():
+    graph = _weighted(_shuffled(nx.barabasi_albert_graph(100, 2, seed=3), 3))
+    state = random.getstate()
+    first = node_analytics(graph, exact_betweenness_max_nodes=10, betweenness_samples=5)
+    assert random.getstate() == state
+    random.seed(5)
+    assert node_analytics(graph, exact_betweenness_max_nodes=10, betweenness_samples=5) == first
+
+
+@pytest.mark.parametrize(
+    "edges, lone, communities",
+    [
+        # two triangles joined by one light edge: two communities of 3, the one holding "a" first
+        ([("x", "y", 5), ("y", "z", 5), ("x", "z", 5), ("a", "b", 5), ("b", "c", 5), ("a", "c", 5), ("c", "x", 1)],
+         [], [{"a", "b", "c"}, {"x", "y", "z"}]),
+        # the bigger community first, whatever its ids; an isolated node is a community of its own
+        ([("a", "b", 3), ("z1", "z2", 4), ("z2", "z3", 4), ("z3", "z4", 4), ("z1", "z4", 4), ("z1", "z3", 4)],
+         ["m"], [{"z1", "z2", "z3", "z4"}, {"a", "b"}, {"m"}]),
+        ([], ["b", "a"], [{"a"}, {"b"}]),
+    ],
+    ids=["ties by smallest id", "by size", "isolated nodes"],
+)  # fmt: skip
+def test_communities_are_numbered_by_size_then_smallest_id(edges, lone, communities):
+    graph = nx.Graph()
+    graph.add_weighted_edges_from(edges)
+    graph.add_nodes_from(lone)
+    found, _ = node_analytics(graph)
+    assert [{n for n, v in found.items() if v["community"] == c} for c in range(len(communities))] == communities
+    assert {v["community"] for v in found.values()} == set(range(len(communities)))
 
 
 def test_backbone_keeps_dominant_edges():
@@ -99,8 +218,13 @@ def test_graphml_and_gexf_read_back_the_same(tmp_path):
         assert {(frozenset((a, b)), int(d["weight"])) for a, b, d in g.edges(data=True)} == expected, name
 
 
+def test_the_graph_files_say_how_betweenness_was_computed(tmp_path):
+    export_outputs(tmp_path, CorpusTables(entities=ENTITIES, edges=EDGES))
+    assert nx.read_graphml(tmp_path / "graph.graphml").graph["betweenness"] == "exact"
+    assert json.loads((tmp_path / "graph.json").read_text(encoding="utf-8"))["graph"]["betweenness"] == "exact"
+
+
 def test_graphml_reads_back_with_igraph_too(tmp_path):
-    igraph = pytest.importorskip("igraph", reason="igraph is a dev dependency")
     export_outputs(tmp_path, CorpusTables(entities=ENTITIES, edges=EDGES))
     g = igraph.Graph.Read_GraphML(str(tmp_path / "graph.graphml"))
     ids = g.vs["id"]
@@ -113,7 +237,6 @@ def test_gephi_sees_names_and_every_weight(tmp_path):
     """GEXF/GraphML labels are entity names; nodes.csv/edges.csv are Gephi's spreadsheet import."""
     import csv
 
-    igraph = pytest.importorskip("igraph", reason="igraph is a dev dependency")
     export_outputs(tmp_path, CorpusTables(entities=ENTITIES, edges=EDGES))
     names = {e.entity_id: e.name for e in ENTITIES}
     gexf = nx.read_gexf(tmp_path / "graph.gexf")

@@ -9,8 +9,8 @@ request, so the file opens offline and tells no server that it was opened.
 Only the `max_nodes` most mentioned entities are drawn, but every entity is in
 the data: the search finds any of them and shows its neighbours and
 sentences, and says why it is not on the graph. The layout of the drawn
-entities is computed here (ForceAtlas2, networkx, seeded); the browser only
-draws it.
+entities is computed here (igraph's Fruchterman-Reingold, then networkx's
+ForceAtlas2, seeded); the browser only draws it.
 
 The markup, style and script are package files, `templates/report.html`,
 `report.css` and `report.js` (and two one-line fragments, a table row and a
@@ -28,6 +28,7 @@ import hashlib
 import html
 import json
 import math
+import random
 import re
 import unicodedata
 from collections.abc import Collection, Mapping
@@ -40,8 +41,12 @@ from string import Template
 from typing import Any
 from urllib.parse import quote
 
+import igraph
 import networkx as nx
+import numpy as np
 import pandas as pd
+
+from pipeline.stages.export import igraph_seeded
 
 TYPE_COLOURS = {
     "PER": "#d62728",
@@ -78,9 +83,14 @@ SIZE_RANGE = 15.0
 # Chromium, software WebGL, 2 busy CPUs: page load and first render 1.8 s
 # drawing 1,000 (2.0 s: 2,000; 2.5 s: 10,000; most of it is the 6.6 MB of
 # data every entity's panel needs), a click 0.07 s (0.16 s at 10,000). The
-# layout decides: networkx's ForceAtlas2 is quadratic, about 6 s for 1,000
-# nodes, 22 s for 2,000, and out of reach at 10,000.
+# layout decides: its ForceAtlas2 iterations are quadratic, 1.4 s for 1,000
+# nodes, 7 s for 2,000 on 2 busy CPUs (100 iterations from random positions,
+# as before igraph's start, took 6.2 s and 17 s).
 MAX_NODES = 1000
+# The layout: Fruchterman-Reingold iterations (igraph), then ForceAtlas2's
+# (networkx; the default of `layout_iterations`, report.layout_iterations).
+FR_ITERATIONS = 300
+LAYOUT_ITERATIONS = 20
 
 
 def render_report(
@@ -97,7 +107,7 @@ def render_report(
     max_neighbours: int = 10,
     max_evidence: int = 5,
     top_entities: int = 50,
-    layout_iterations: int = 100,
+    layout_iterations: int = LAYOUT_ITERATIONS,
     colour_by: str = "type",
     seed: int = 42,
 ) -> str:
@@ -131,7 +141,7 @@ def render_report(
         max_neighbours: neighbours listed per entity, the heaviest edges first.
         max_evidence: sentences kept per neighbour.
         top_entities: rows of the "top entities" table.
-        layout_iterations: ForceAtlas2 iterations of the layout.
+        layout_iterations: ForceAtlas2 iterations of the layout (after Fruchterman-Reingold's).
         colour_by: "type" or "community", how nodes are coloured when the
             page opens (a switch on the page changes it).
         seed: seed of the layout (same inputs, same page).
@@ -169,7 +179,7 @@ def report_data(
     max_edges: int = 5000,
     max_neighbours: int = 10,
     max_evidence: int = 5,
-    layout_iterations: int = 100,
+    layout_iterations: int = LAYOUT_ITERATIONS,
     seed: int = 42,
 ) -> dict:
     """The JSON blob the page draws.
@@ -547,20 +557,22 @@ def _alias_pattern(names: Collection[str]) -> re.Pattern | None:
 
 
 def layout(
-    graph: nx.Graph, *, seed: int = 42, iterations: int = 100, sizes: Mapping[Any, float] | None = None
+    graph: nx.Graph, *, seed: int = 42, iterations: int = LAYOUT_ITERATIONS, sizes: Mapping[Any, float] | None = None
 ) -> dict[Any, tuple[float, float]]:
-    """Positions in a CANVAS x CANVAS square: a seeded ForceAtlas2 layout
-    (networkx) of each connected component, the components packed in rows,
-    biggest first.
+    """Positions in a CANVAS x CANVAS square: a seeded layout of each
+    connected component (igraph's Fruchterman-Reingold, then `iterations`
+    of networkx's ForceAtlas2), the components packed in rows, biggest first.
 
     Laying components out apart keeps a small one from flying off or pushing
     the main one into a corner; weights are damped (1 + log w) so that a few
     heavy edges do not pull a hub's neighbours into one blot, and hubs are
     dissuaded from the centre. With `sizes` (node -> radius in pixels of a
-    drawing CANVAS pixels wide), the last quarter of the iterations also
-    keeps the nodes from overlapping (ForceAtlas2's "prevent overlap"): what
-    separates the hubs. The cost grows with the square of a component's
-    nodes (about 6 s for 1,000 on one CPU): lay out the drawn nodes only.
+    drawing CANVAS pixels wide), the last quarter of the ForceAtlas2
+    iterations also keeps the nodes from overlapping (its "prevent
+    overlap"): what separates the hubs. Fruchterman-Reingold (C, a grid for
+    the repulsion) does the bulk of the work; each ForceAtlas2 iteration
+    costs time growing with the square of a component's nodes, which is why
+    they are few and why only the drawn nodes are laid out.
     """
     if len(graph) == 0:
         return {}
@@ -596,15 +608,29 @@ def layout(
     }
 
 
+def _start(graph: nx.Graph, seed: int) -> dict[Any, np.ndarray]:
+    """Seeded Fruchterman-Reingold positions (igraph) of a connected graph: where ForceAtlas2 starts."""
+    nodes = list(graph)
+    index = {node: i for i, node in enumerate(nodes)}
+    g = igraph.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b in graph.edges])
+    rng = random.Random(seed)
+    side = math.sqrt(len(nodes))
+    first = [[rng.random() * side, rng.random() * side] for _ in nodes]
+    with igraph_seeded(seed):
+        found = g.layout_fruchterman_reingold(niter=FR_ITERATIONS, seed=first, grid=True)
+    return {node: np.array(found[i]) for i, node in enumerate(nodes)}
+
+
 def _forceatlas2(
     graph: nx.Graph, seed: int, iterations: int, sizes: Mapping[Any, float] | None, width: float
 ) -> dict[Any, Any]:
-    """ForceAtlas2 positions of a connected graph to be drawn `width` pixels wide; with `sizes`
-    (radius in pixels), a last quarter of the iterations keeps the nodes apart."""
+    """ForceAtlas2 positions of a connected graph to be drawn `width` pixels wide, from
+    Fruchterman-Reingold's; with `sizes` (radius in pixels), a last quarter of the
+    iterations keeps the nodes apart."""
     iterations = max(iterations, 1)
     spread = iterations - iterations // 4 if sizes else iterations
     options = {"weight": "weight", "seed": seed, "scaling_ratio": 2.0, "gravity": 1.0, "distributed_action": True}
-    positions = nx.forceatlas2_layout(graph, max_iter=spread, **options)
+    positions = nx.forceatlas2_layout(graph, pos=_start(graph, seed), max_iter=spread, **options)
     if not sizes or iterations == spread:
         return positions
     xs, ys = zip(*(map(float, p) for p in positions.values()), strict=True)
