@@ -279,8 +279,12 @@ def batches(items: Iterable[tuple], *, blocks: int, chars: int, articles: int = 
         yield batch
 
 
-def make_executor(config: PipelineConfig) -> Executor:
-    """The executor `annotate.executor` and `annotate.workers` name."""
+def make_executor(config: PipelineConfig, clock: _Clock | None = None) -> Executor:
+    """The executor `annotate.executor` and `annotate.workers` name.
+
+    `clock` gets the seconds spent loading the model in this process (with
+    local worker processes, before they fork).
+    """
     a = config.annotate
     if a.executor == "dask":
         # a local cluster keeps its scratch files beside the outputs, removed after the run
@@ -289,7 +293,10 @@ def make_executor(config: PipelineConfig) -> Executor:
         # the model is loaded here before the processes fork, so they share it
         def prepare(batch: list[BatchItem]) -> None:
             if any(ann is None for _, ann in batch):
+                t = time.perf_counter()
                 load_nlp(a.model, parse=a.parse)
+                if clock:
+                    clock.add("model", t)
 
         return Processes(a.workers, prepare=prepare)
     return Serial()
@@ -620,7 +627,7 @@ def _article_results(
             yield [(article, ann) for article, ann, _ in group]
 
     context = BatchContext(a.model, a.parse, a.batch_size, a.batch_chars, res.model_signature, res.linking)
-    executor = make_executor(config)
+    executor = make_executor(config, clock)
     try:
         for outcomes, seconds in executor.map(work_batch, context, batched()):
             clock.merge(seconds)
