@@ -1,13 +1,17 @@
-"""Throughput, worker scaling, cache and memory of the pipeline; prints numbers.
+"""Whole-process speed, worker scaling, memory, cache and determinism of the pipeline; prints numbers.
 
-The corpus is the five shipped articles plus the texts of data/gold/dev.jsonl,
-copied under distinct ids until it has `--articles` files (written as .txt to
-a temporary folder). Copies are kept (input.keep_duplicates) and the language
-filter is off, so every file is annotated and the model sees exactly the same
-blocks in the plain-spaCy baseline and in the full pipeline.
+Every measurement is a whole process, as a user runs it: plain spaCy in one
+child process against `python -m pipeline run` (every stage, every output
+written) in another, over the same input texts, interleaved, best of
+`--rounds` (2). The headline corpus is a real one, the 250 BBC Afrique
+articles of `../shared/corpora/bbc_afrique_train250.jsonl` (`--corpus`; read
+in place, never copied into the repository); where more volume is needed it
+is replicated with the proper names of each copy changed, so a copy brings
+new entities as a larger real corpus would. The five shipped articles are the
+second line.
 
-    python benchmarks/throughput.py --articles 500
-    python benchmarks/throughput.py --quick          # a small smoke run
+    python benchmarks/throughput.py                  # about 15 minutes on 2 cores
+    python benchmarks/throughput.py --quick          # 30 articles, one round: a smoke run
 
 See benchmarks/README.md for what each number means.
 """
@@ -15,73 +19,190 @@ See benchmarks/README.md for what each number means.
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
 import os
 import platform
 import re
+import resource
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT))  # run from a checkout without installing
+DEFAULT_CORPUS = PROJECT.parent / "shared" / "corpora" / "bbc_afrique_train250.jsonl"
+SHIPPED = PROJECT / "data" / "articles"
+PARTS = ("ratio", "workers", "memory", "cache", "identity")
 
-import spacy  # noqa: E402
+# The model's own layers a run with parse and NER cannot do without: the
+# anchor the pipeline is measured against.
+RAW_COMPONENTS = ("tok2vec", "parser", "ner")
 
-from pipeline import load_config, run  # noqa: E402
-from pipeline.config import PipelineConfig  # noqa: E402
-from pipeline.flow import RunResult, read_articles  # noqa: E402
-from pipeline.nlp import load_nlp, needed_components  # noqa: E402
-from pipeline.records import ReadError  # noqa: E402
-from pipeline.stages.clean import BoilerplateRules, clean  # noqa: E402
-from pipeline.store import data  # noqa: E402
-
-# Settings every run here shares: all copies annotated, no language filter.
-SAME_WORK = {"input.keep_duplicates": True, "input.french_only": False}
-
-# Runs the full pipeline in a child process and prints its article count and
-# peak RSS in KiB. VmHWM is the high-water mark of the child's own memory
-# map; getrusage's ru_maxrss would also count the pages of this (large)
-# parent that the child shared between fork and exec.
-CHILD = """
-import sys
-sys.path.insert(0, {project!r})
-from pipeline import load_config, run
-result = run([{folder!r}], load_config(overrides={overrides!r}))
-status = open("/proc/self/status").read().split("VmHWM:")[1].split()[0]
-print(result.articles, status)
+# Plain spaCy over the input texts, as a user would write it: the model's
+# default batch size, nothing else. Prints its peak RSS (KiB) last.
+RAW_CHILD = """
+import json, sys
+from pathlib import Path
+import spacy
+model, keep, inputs = {model!r}, {keep!r}, {inputs!r}
+texts = []
+for name in inputs:
+    path = Path(name)
+    if path.is_dir():
+        texts += [p.read_text(encoding="utf-8") for p in sorted(path.glob("*.txt"))]
+    else:
+        texts += [json.loads(line)["text"] for line in path.open(encoding="utf-8") if line.strip()]
+nlp = spacy.load(model, exclude=[n for n in spacy.info(model)["components"] if n not in keep])
+for name in [n for n in nlp.disabled if n in keep]:
+    nlp.enable_pipe(name)
+assert tuple(nlp.pipe_names) == tuple(keep), nlp.pipe_names
+tokens = sum(len(doc) for doc in nlp.pipe(texts))
+hwm = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
+print(json.dumps({{"tokens": tokens, "texts": len(texts), "batch_size": nlp.batch_size, "vmhwm_kib": hwm}}))
 """
-PARTS = ("throughput", "workers", "cache", "memory")
+
+# `python -m pipeline run ARGS`, then (last line) its peak RSS in KiB and
+# whether this process loaded the model. VmHWM is this process's own
+# high-water mark (worker processes have their own).
+PIPELINE_CHILD = """
+import json, sys
+sys.path.insert(0, {project!r})
+from pipeline.cli import main
+status = main({argv!r})
+nlp = sys.modules.get("pipeline.nlp")
+loaded = nlp.load_nlp.cache_info().currsize if nlp else 0
+hwm = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
+print(json.dumps({{"status": status, "vmhwm_kib": hwm, "models_loaded": loaded}}))
+"""
 
 
-def source_texts() -> list[tuple[str, str]]:
-    """(name, text) of the shipped articles and the dev set, in a fixed order."""
-    texts = [(p.stem, p.read_text(encoding="utf-8")) for p in sorted((PROJECT / "data" / "articles").glob("*.txt"))]
-    with open(PROJECT / "data" / "gold" / "dev.jsonl", encoding="utf-8") as f:
-        for line in f:
-            record = json.loads(line)
-            texts.append((re.sub(r"\W+", "_", record["id"]), record["text"]))
-    return texts
+@dataclass
+class Run:
+    """One child process: its wall time, the JSON its last line printed, and the run.json it wrote.
+
+    `cpu` is the CPU time of the child and its own children (its worker
+    processes); `others` the CPUs the rest of the machine kept busy on
+    average meanwhile (from /proc/stat): on a shared machine it tells
+    whether a slow run had the cores it asked for.
+    """
+
+    seconds: float
+    report: dict
+    cpu: float
+    others: float
+    run_json: dict = field(default_factory=dict)
+    out: Path | None = None
+
+    @property
+    def rss_mib(self) -> float:
+        return self.report["vmhwm_kib"] / 1024
+
+    @property
+    def timings(self) -> dict:
+        return self.run_json.get("timings", {})
 
 
-def write_corpus(folder: Path, count: int, *, first: int = 0) -> Path:
-    """Write `count` articles (copies of the source texts, ids first..) as .txt files."""
-    texts = source_texts()
+def busy_cpu_seconds() -> float:
+    """CPU seconds the whole machine spent busy since boot (/proc/stat: all but idle and iowait)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def child_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def child(code: str) -> tuple[float, dict, float, float]:
+    """Run `code` in a new Python process: (wall seconds, the JSON of its last stdout line,
+    its CPU seconds, CPUs the rest of the machine kept busy meanwhile)."""
+    busy, cpu, started = busy_cpu_seconds(), child_cpu_seconds(), time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=PROJECT)
+    seconds = time.perf_counter() - started
+    cpu = child_cpu_seconds() - cpu
+    others = max(busy_cpu_seconds() - busy - cpu, 0.0) / seconds
+    if done.returncode:
+        raise RuntimeError(f"child process failed with exit status {done.returncode}: {done.stderr[-2000:]}")
+    return seconds, json.loads(done.stdout.strip().splitlines()[-1]), cpu, others
+
+
+def raw_spacy(inputs: list[Path], model: str) -> Run:
+    return Run(*child(RAW_CHILD.format(model=model, keep=RAW_COMPONENTS, inputs=[str(p) for p in inputs])))
+
+
+def pipeline_run(inputs: list[Path], out: Path, config: Path, *args: str) -> Run:
+    """`python -m pipeline run` over `inputs` into `out` with the settings file `config`."""
+    argv = ["run", *map(str, inputs), "--out", str(out), "--config", str(config), "--no-progress", *args]
+    seconds, report, cpu, others = child(PIPELINE_CHILD.format(project=str(PROJECT), argv=argv))
+    if report["status"]:
+        raise RuntimeError(f"python -m pipeline {' '.join(argv)} exited with status {report['status']}")
+    return Run(seconds, report, cpu, others, json.loads((out / "run.json").read_text(encoding="utf-8")), out)
+
+
+def write_settings(path: Path, *, cache_dir: Path, use_cache: bool, keep_duplicates: bool = False, extra_kb: str = ""):
+    """A settings file for the pipeline runs (TOML, the keys the benchmark changes)."""
+    lines = [
+        "[input]",
+        f"keep_duplicates = {str(keep_duplicates).lower()}",
+        "[annotate]",
+        f"use_cache = {str(use_cache).lower()}",
+        f"cache_dir = {json.dumps(str(cache_dir))}",
+    ]
+    if extra_kb:
+        lines += ["[link]", f"extra_kb_dirs = [{json.dumps(extra_kb)}]"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# A capitalised word after a lower-case word or a comma: most often a proper name.
+_NAME = re.compile(r"(?<=[a-zà-ÿ0-9,;:'’] )[A-ZÀ-Ý][a-zà-ÿ]{2,}")
+_SYLLABLES = ("ka", "lo", "mi", "nu", "ré", "sa", "to", "vi")
+
+
+def renamed(text: str, copy: int) -> str:
+    """`text` with its proper names changed for copy number `copy` (0: unchanged)."""
+    suffix, n = "", copy
+    while n:
+        n, digit = divmod(n - 1, len(_SYLLABLES))
+        suffix = _SYLLABLES[digit] + suffix
+    return _NAME.sub(lambda m: m.group(0) + suffix, text) if suffix else text
+
+
+def write_corpus(source: Path, target: Path, *, copies: int, limit: int = 0) -> Path:
+    """`copies` copies of the JSON Lines corpus `source` (its first `limit` records if > 0), names changed."""
+    records = [json.loads(line) for line in source.open(encoding="utf-8") if line.strip()]
+    records = records[:limit] if limit else records
+    with target.open("w", encoding="utf-8") as f:
+        for copy in range(copies):
+            for r in records:
+                doc_id = r["id"] if copy == 0 else f"{r['id']}-copy{copy}"
+                f.write(json.dumps({"id": doc_id, "text": renamed(r["text"], copy)}, ensure_ascii=False) + "\n")
+    return target
+
+
+def write_extra_kb(folder: Path) -> Path:
+    """A one-entity knowledge base, as a user would add beside models/kb."""
     folder.mkdir(parents=True, exist_ok=True)
-    for i in range(first, first + count):
-        name, text = texts[i % len(texts)]
-        (folder / f"{i:06d}_{name}.txt").write_text(text, encoding="utf-8")
+    (folder / "entities.csv").write_text(
+        "entity_id,name,type,wikidata,description,source\nbench:1,Konstantin Asmolov,PER,,chercheur,benchmark\n",
+        encoding="utf-8",
+    )
+    (folder / "aliases.csv").write_text("alias,entity_id,match\nKonstantin Asmolov,bench:1,always\n", encoding="utf-8")
     return folder
 
 
-def settings(tmp: Path, name: str, **overrides: object) -> dict[str, object]:
-    """Config overrides of one run: its own output folder, the shared settings, then `overrides`."""
-    known = load_config().as_dict()
-    keys = {**SAME_WORK, "output.out_dir": tmp / f"out_{name}", **overrides}
-    # keys another version of the config may not have yet are left out
-    return {k: v for k, v in keys.items() if k.partition(".")[2] in known.get(k.partition(".")[0], {})}
+def different_files(a: Path, b: Path) -> list[str]:
+    """Files that differ between two output folders, or are in one only (run.json, which holds timings, left out)."""
+
+    def files(folder: Path) -> set[str]:
+        return {str(p.relative_to(folder)) for p in folder.resolve().rglob("*") if p.is_file()} - {"run.json"}
+
+    a, b = a.resolve(), b.resolve()
+    names = sorted(files(a) | files(b))
+    return [n for n in names if not ((a / n).is_file() and (b / n).is_file() and filecmp.cmp(a / n, b / n, False))]
 
 
 def machine() -> str:
@@ -99,161 +220,153 @@ def machine() -> str:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (
         f"machine: {os.cpu_count()} CPUs, {model}, {int(mem) / 1024**2:.1f} GiB RAM; "
-        f"Python {platform.python_version()}, spaCy {spacy.__version__}; load average {load}"
+        f"Python {platform.python_version()}; load average {load}"
     )
 
 
-def plain_spacy(folder: Path, config: PipelineConfig) -> tuple[int, int, float]:
-    """(tokens, sentences, seconds) of nlp.pipe alone over the pipeline's cleaned blocks."""
-    rules = BoilerplateRules.from_dict(data.read_toml(config.clean.rules_file, "boilerplate.toml"))
-    blocks = [
-        block.text
-        for article in read_articles([folder], config.input.extensions)
-        if not isinstance(article, ReadError)
-        for block in clean(article, rules, max_block_chars=config.clean.max_block_chars).blocks
-    ]
-    nlp = load_nlp(config.annotate.model, parse=config.annotate.parse)
-    needed = ", ".join(needed_components(parse=config.annotate.parse))
-    print(f"  components: {', '.join(nlp.pipe_names)} (needed_components(parse={config.annotate.parse}): {needed})")
-    print(f"  {len(blocks)} blocks, batch_size {config.annotate.batch_size}")
-    # one untimed pass first: the first time the model meets a word it adds it
-    # to the vocabulary and allocates buffers (about 3x slower on a small
-    # corpus); the full pipeline measured next runs in this process too and
-    # meets those words already known
-    for _ in nlp.pipe(blocks, batch_size=config.annotate.batch_size):
-        pass
-    tokens = sentences = 0
-    started = time.perf_counter()
-    for doc in nlp.pipe(blocks, batch_size=config.annotate.batch_size):
-        tokens += len(doc)
-        sentences += sum(1 for _ in doc.sents)
-    return tokens, sentences, time.perf_counter() - started
+def same(diff: list[str]) -> str:
+    return "byte-identical" if not diff else f"DIFFERENT: {', '.join(diff)}"
 
 
-def per_article_seconds(result: RunResult) -> float:
-    """Wall time of the per-article stages (read, clean, annotate, link), model loading left out."""
-    return result.timings["articles"] - result.timings.get("model", 0.0)
+def best(runs: list[Run]) -> Run:
+    return min(runs, key=lambda r: r.seconds)
 
 
-def write_extra_kb(folder: Path) -> Path:
-    """A one-entity knowledge base, as a user would add beside models/kb."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "entities.csv").write_text(
-        "entity_id,name,type,wikidata,description,source\nbench:1,Konstantin Asmolov,PER,,chercheur,benchmark\n",
-        encoding="utf-8",
-    )
-    (folder / "aliases.csv").write_text("alias,entity_id,match\nKonstantin Asmolov,bench:1,always\n", encoding="utf-8")
-    return folder
-
-
-def peak_rss_mib(folder: Path, overrides: dict[str, object]) -> float:
-    """Peak resident memory (MiB) of a child process running the full pipeline."""
-    code = CHILD.format(
-        project=str(PROJECT),
-        folder=str(folder),
-        overrides={k: str(v) if isinstance(v, Path) else v for k, v in overrides.items()},
-    )
-    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    if child.returncode:
-        raise RuntimeError(f"child run failed with exit status {child.returncode}: {child.stderr[-2000:]}")
-    articles, kib = child.stdout.split()[-2:]
-    print(f"    child annotated {articles} articles")
-    return int(kib) / 1024
+def walls(runs: list[Run]) -> str:
+    """Each run's wall seconds, with its CPU seconds and the CPUs others kept busy meanwhile."""
+    return ", ".join(f"{r.seconds:.1f} s (cpu {r.cpu:.1f} s, others {r.others:.1f} CPUs)" for r in runs)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--articles", type=int, default=500, help="corpus size (default 500)")
-    parser.add_argument("--rss-articles", type=int, default=0, help="1x size of the memory runs (default articles/10)")
-    parser.add_argument("--quick", action="store_true", help="a small smoke run (30 articles)")
+    parser.add_argument(
+        "--corpus", type=Path, default=DEFAULT_CORPUS, help=f"JSON Lines corpus (default {DEFAULT_CORPUS})"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="interleaved rounds; the best of them is kept (default 2)"
+    )
+    parser.add_argument(
+        "--scale", type=int, default=4, help="copies of the corpus in the larger memory run (default 4)"
+    )
+    parser.add_argument("--quick", action="store_true", help="the first 30 articles, one round: a smoke run")
     parser.add_argument(
         "--parts", default=",".join(PARTS), help=f"comma-separated parts to run (default all: {','.join(PARTS)})"
     )
     args = parser.parse_args(argv)
-    n = 30 if args.quick else args.articles
-    rss_n = args.rss_articles or max(n // 10, 3)
     parts = set(args.parts.split(","))
     if parts - set(PARTS):
         parser.error(f"unknown parts: {', '.join(sorted(parts - set(PARTS)))}; allowed: {', '.join(PARTS)}")
+    if not args.corpus.is_file():
+        parser.error(f"--corpus {args.corpus}: no such file (a JSON Lines file with `id` and `text` keys)")
+    rounds = 1 if args.quick else args.rounds
+    sys.path.insert(0, str(PROJECT))
+    from pipeline.config import load_config  # light: no spaCy in this process
+
+    model = load_config().annotate.model
 
     print(machine())
     print(f"date: {time.strftime('%Y-%m-%d %H:%M %Z')}")
     with tempfile.TemporaryDirectory(prefix="pressgraph-bench-") as name:
         tmp = Path(name)
-        corpus = write_corpus(tmp / "corpus", n)
-        size = sum(p.stat().st_size for p in corpus.iterdir())
-        print(f"corpus: {n} articles, {size / 1e6:.2f} MB of text\n")
-        no_cache = {"annotate.use_cache": False, "annotate.cache_dir": tmp / "unused-cache"}
+        corpus = write_corpus(args.corpus, tmp / "corpus.jsonl", copies=1, limit=30 if args.quick else 0)
+        articles = sum(1 for _ in corpus.open(encoding="utf-8"))
+        print(f"corpus: {articles} articles of {args.corpus.name}, {corpus.stat().st_size / 1e6:.2f} MB\n")
+        no_cache = write_settings(tmp / "no-cache.toml", cache_dir=tmp / "unused-cache", use_cache=False)
 
-        def full_run(name: str, **overrides: object) -> RunResult:
-            return run([corpus], load_config(overrides=settings(tmp, name, **overrides)))
-
-        one = None
-        if "throughput" in parts:
-            print("(a) plain spaCy nlp.pipe over the same blocks")
-            config = load_config(overrides=settings(tmp, "a", **no_cache))
-            tokens, sentences, secs_a = plain_spacy(corpus, config)
-            print(f"  {tokens} tokens, {sentences} sentences in {secs_a:.1f} s: {tokens / secs_a:.0f} tokens/s")
-
-            print("(b) full pipeline, every stage, outputs written, cache off, annotate.workers = 1")
-            one = full_run("b", **no_cache, **{"annotate.workers": 1})
-            run_sentences = json.loads((one.out_dir / "run.json").read_text(encoding="utf-8"))["counts"]["sentences"]
-            print(
-                f"  {one.articles} articles, {run_sentences} sentences (plain spaCy: {sentences}) "
-                f"in {one.seconds:.1f} s: {tokens / one.seconds:.0f} tokens/s"
-            )
-            print(f"  stage seconds: {one.timings}")
-            print(f"  ratio b/a (tokens/s): {secs_a / one.seconds:.2f}\n")
+        w1: dict[str, list[Run]] = {"corpus": [], "shipped": []}
+        w2: list[Run] = []
+        if parts & {"ratio", "workers", "memory", "identity"}:
+            raw: dict[str, list[Run]] = {"corpus": [], "shipped": []}
+            for r in range(rounds):
+                for label, inputs in (("corpus", [corpus]), ("shipped", [SHIPPED])):
+                    if label == "shipped" and "ratio" not in parts:
+                        continue
+                    if "ratio" in parts:
+                        raw[label].append(raw_spacy(inputs, model))
+                    w1[label].append(pipeline_run(inputs, tmp / f"w1-{label}-{r}" / "out", no_cache, "--workers", "1"))
+                    if label == "corpus" and parts & {"workers", "identity"}:
+                        w2.append(pipeline_run(inputs, tmp / f"w2-{r}" / "out", no_cache, "--workers", "2"))
+            if "ratio" in parts:
+                print(f"ratio: plain spaCy ({', '.join(RAW_COMPONENTS)}) vs python -m pipeline run, whole processes")
+                for label in ("corpus", "shipped"):
+                    a, b = best(raw[label]), best(w1[label])
+                    print(
+                        f"  {label}: {a.report['texts']} texts, {a.report['tokens']} tokens; plain spaCy "
+                        f"(batch_size {a.report['batch_size']}) {a.seconds:.1f} s [{walls(raw[label])}], "
+                        f"peak RSS {a.rss_mib:.0f} MiB; pipeline {b.seconds:.1f} s [{walls(w1[label])}], "
+                        f"peak RSS {b.rss_mib:.0f} MiB"
+                    )
+                    print(f"    pipeline stage seconds: {b.timings}")
+                    print(f"    ratio raw/pipeline: {a.seconds / b.seconds:.2f}")
+                print()
 
         if "workers" in parts:
-            print("workers: annotate.workers = 1 vs 2 (cache off)")
-            one = one or full_run("w1", **no_cache, **{"annotate.workers": 1})
-            two = full_run("w2", **no_cache, **{"annotate.workers": 2})
-            p1, p2 = per_article_seconds(one), per_article_seconds(two)
+            a, b = best(w1["corpus"]), best(w2)
+            per_a = a.timings["articles"] - a.timings.get("model", 0.0)
+            per_b = b.timings["articles"] - b.timings.get("model", 0.0)
+            print("workers: python -m pipeline run --workers 1 vs --workers 2 (cache off)")
+            print(f"  whole process: {a.seconds:.1f} s [{walls(w1['corpus'])}] vs {b.seconds:.1f} s [{walls(w2)}]")
+            print(f"  speedup whole process: {a.seconds / b.seconds:.2f}x")
             print(
-                f"  per-article stages (annotate + link, wall): {p1:.1f} s with 1 worker, {p2:.1f} s with 2: "
-                f"speedup {p1 / p2:.2f}x"
+                f"  per-article stages (read to link, model loading left out): {per_a:.1f} s vs {per_b:.1f} s: "
+                f"{per_a / per_b:.2f}x"
             )
-            print(
-                f"  whole run: {one.seconds:.1f} s vs {two.seconds:.1f} s: speedup {one.seconds / two.seconds:.2f}x\n"
-            )
-
-        if "cache" in parts:
-            print("cache: cold run, then a second run on the unchanged corpus")
-            cache = {"annotate.use_cache": True, "annotate.cache_dir": tmp / "cache"}
-            cold = full_run("cold", **cache)
-            warm = full_run("warm", **cache)
-            print(
-                f"  cold {cold.seconds:.1f} s ({cold.annotated} annotated); "
-                f"warm {warm.seconds:.2f} s ({warm.annotated} annotated, {warm.cache_hits} cache hits); "
-                f"warm stage seconds: {warm.timings}"
-            )
-            ratio = warm.seconds / cold.seconds
-            print(f"  warm/cold time: {ratio:.3f} (new output folder: corpus stages and export redone)")
-            same = full_run("cold", **cache)
-            print(
-                f"  warm into the cold run's folder (outputs up to date, left alone): {same.seconds:.2f} s, "
-                f"warm/cold {same.seconds / cold.seconds:.3f}"
-            )
-            kb = write_extra_kb(tmp / "extra-kb")
-            relinked = full_run("kb", **cache, **{"link.extra_kb_dirs": [kb]})
-            print(
-                f"  knowledge base changed: {relinked.annotated} annotated, {relinked.cache_hits} cache hits, "
-                f"{relinked.seconds:.1f} s"
-            )
-            write_corpus(corpus, 1, first=n)
-            more = full_run("more", **cache)
-            print(
-                f"  one article added: {more.articles} articles, {more.cache_hits} cache hits, "
-                f"{more.annotated} annotated by the model, {more.seconds:.1f} s\n"
-            )
+            print(f"  --workers 2 stage seconds (annotate and link summed over the workers): {b.timings}\n")
 
         if "memory" in parts:
-            print(f"memory: peak RSS of the full pipeline (child process, cache off), {rss_n} vs {10 * rss_n} articles")
-            rss1 = peak_rss_mib(write_corpus(tmp / "rss1", rss_n), settings(tmp, "rss1", **no_cache))
-            rss10 = peak_rss_mib(write_corpus(tmp / "rss10", 10 * rss_n), settings(tmp, "rss10", **no_cache))
-            print(f"  {rss1:.0f} MiB for {rss_n}, {rss10:.0f} MiB for {10 * rss_n}: ratio {rss10 / rss1:.2f}")
-    print(f"\n{machine()}")
+            copies = write_corpus(args.corpus, tmp / "scaled.jsonl", copies=args.scale, limit=30 if args.quick else 0)
+            both = write_settings(
+                tmp / "keep.toml", cache_dir=tmp / "unused-cache", use_cache=False, keep_duplicates=True
+            )
+            one = pipeline_run([corpus], tmp / "rss1" / "out", both)
+            big = pipeline_run([copies], tmp / "rss-scaled" / "out", both)
+            print("memory: peak RSS of python -m pipeline run (cache off, 1 worker, names changed in each copy)")
+            print(
+                f"  x1 ({one.run_json['counts']['articles']} articles, {one.run_json['counts']['entities']} "
+                f"entities): {one.rss_mib:.0f} MiB in {one.seconds:.1f} s; x{args.scale} "
+                f"({big.run_json['counts']['articles']} articles, {big.run_json['counts']['entities']} entities): "
+                f"{big.rss_mib:.0f} MiB in {big.seconds:.1f} s"
+            )
+            print(f"  ratio x{args.scale}/x1: {big.rss_mib / one.rss_mib:.2f}\n")
+
+        if "cache" in parts:
+            cached = write_settings(tmp / "cache.toml", cache_dir=tmp / "cache", use_cache=True)
+            out = tmp / "cached" / "out"
+            cold = pipeline_run([corpus], out, cached)
+            warm = [pipeline_run([corpus], out, cached) for _ in range(rounds)]
+            fresh = pipeline_run([corpus], tmp / "cached-new" / "out", cached)
+            w = best(warm)
+            print("cache: a cold run (empty cache), then runs on the unchanged corpus, whole processes")
+            print(f"  cold {cold.seconds:.1f} s ({cold.run_json['counts']['annotated']} annotated)")
+            print(
+                f"  warm into the same folder {w.seconds:.2f} s [{walls(warm)}] ({w.run_json['counts']['annotated']} "
+                f"annotated, models loaded {w.report['models_loaded']}; in-run {w.run_json['seconds']:.2f} s: "
+                f"{w.timings}): {100 * w.seconds / cold.seconds:.1f}% of cold"
+            )
+            print(
+                f"  warm into a new folder (corpus stages and export redone) {fresh.seconds:.2f} s: "
+                f"{100 * fresh.seconds / cold.seconds:.1f}% of cold"
+            )
+            kb = write_extra_kb(tmp / "extra-kb")
+            edited = write_settings(tmp / "kb.toml", cache_dir=tmp / "cache", use_cache=True, extra_kb=str(kb))
+            relinked = pipeline_run([corpus], out, edited)
+            counts = relinked.run_json["counts"]
+            print(
+                f"  knowledge base edited (one more entity): {relinked.seconds:.1f} s, {counts['linked']} re-linked, "
+                f"{counts['annotated']} annotated, models loaded in the process: {relinked.report['models_loaded']}\n"
+            )
+
+        if "identity" in parts:
+            dask = pipeline_run([corpus], tmp / "dask" / "out", no_cache, "--executor", "dask", "--workers", "2")
+            print("identity: output files of --workers 1, --workers 2 and --executor dask (run.json left out)")
+            reference = w1["corpus"][0].out
+            for label, other in (("--workers 2", w2[0].out), ("--executor dask --workers 2", dask.out)):
+                diff = different_files(reference, other)
+                print(f"  --workers 1 vs {label}: {same(diff)}")
+            diff = different_files(reference, w1["corpus"][-1].out)
+            print(f"  --workers 1, first vs last round: {same(diff)}")
+            print(f"  (dask whole process {dask.seconds:.1f} s)\n")
+    print(machine())
     return 0
 
 
