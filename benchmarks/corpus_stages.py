@@ -22,12 +22,14 @@ offsets, so the report highlights them as it does real ones.
     python benchmarks/corpus_stages.py --sizes 1000,5000
     python benchmarks/corpus_stages.py --quick            # 1k and 3k: a smoke run
     python benchmarks/corpus_stages.py --profile 10000    # cProfile of one size, in this process
+    python benchmarks/corpus_stages.py --pause-gc         # the cyclic garbage collector off meanwhile
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import json
 import os
 import platform
@@ -53,9 +55,14 @@ from pipeline.records import (  # noqa: E402
     Mention,
     Relation,
     SentenceRow,
-    column_names,
 )
-from pipeline.stages.relate import cooccurrences, edge_evidence, mention_frame, relation_evidence  # noqa: E402
+from pipeline.stages.relate import (  # noqa: E402
+    cooccurrences,
+    edge_evidence,
+    mention_frame,
+    relation_evidence,
+    sentence_frame,
+)
 
 TYPES = ("PER", "ORG", "STATE", "LOC")
 TYPE_SHARES = (0.45, 0.25, 0.15, 0.15)
@@ -173,14 +180,32 @@ def synthetic_tables(
     return tables, texts
 
 
-def corpus_stages(tables: CorpusTables, texts: dict[tuple[str, int], str], out_dir: Path) -> dict[str, float]:
-    """Relate and export as `pipeline.flow._corpus_stages` runs them (default settings); seconds of each."""
+def corpus_stages(
+    tables: CorpusTables, texts: dict[tuple[str, int], str], out_dir: Path, *, pause_gc: bool = False
+) -> dict[str, float]:
+    """Relate and export as `pipeline.flow._corpus_stages` runs them (default settings); seconds of each.
+
+    The sentence table is made by `sentence_frame`, as the flow should make
+    it too (`pd.DataFrame(records)` deep-copies every record into a dict).
+    With `pause_gc`, Python's cyclic garbage collector is off meanwhile: each
+    of its full collections walks every object alive, millions here.
+    """
+    if pause_gc:
+        gc.disable()
+    try:
+        return _corpus_stages(tables, texts, out_dir)
+    finally:
+        if pause_gc:
+            gc.enable()
+
+
+def _corpus_stages(tables: CorpusTables, texts: dict[tuple[str, int], str], out_dir: Path) -> dict[str, float]:
     config = load_config(overrides={"output.out_dir": out_dir})
     rel = config.relate
     started = time.perf_counter()
     # pipeline.flow._relate
     frame = mention_frame(tables.mentions)
-    sentences = pd.DataFrame(tables.sentences, columns=column_names(SentenceRow))
+    sentences = sentence_frame(tables.sentences)
     edges = cooccurrences(
         frame,
         sentences,
@@ -229,7 +254,7 @@ def child(articles: int, args: argparse.Namespace) -> dict:
     status = Path("/proc/self/status").read_text()
     before = int(status.split("VmRSS:")[1].split()[0])
     with tempfile.TemporaryDirectory(prefix="pressgraph-corpus-") as tmp:
-        seconds = corpus_stages(tables, texts, Path(tmp))
+        seconds = corpus_stages(tables, texts, Path(tmp), pause_gc=args.pause_gc)
         size = sum(f.stat().st_size for f in Path(tmp).iterdir())
     peak = int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0])
     return {
@@ -254,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--zipf", type=float, default=1.1, help="Zipf exponent of entity frequency (default 1.1)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--profile", type=int, metavar="ARTICLES", help="cProfile one size here; print the top 40")
+    parser.add_argument(
+        "--pause-gc", action="store_true", help="turn Python's cyclic garbage collector off during relate and export"
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -265,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             args.profile, mentions=args.mentions, sentences=args.sentences, pool=args.pool, zipf=args.zipf
         )
         with tempfile.TemporaryDirectory(prefix="pressgraph-corpus-") as tmp, cProfile.Profile() as profile:
-            print(corpus_stages(tables, texts, Path(tmp)))
+            print(corpus_stages(tables, texts, Path(tmp), pause_gc=args.pause_gc))
         pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
         return 0
 
@@ -276,11 +304,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"corpus: {args.mentions} mentions in {args.sentences} sentences per article, "
-        f"pool {args.pool:,} entities, Zipf {args.zipf}"
+        f"pool {args.pool:,} entities, Zipf {args.zipf}; garbage collector {'paused' if args.pause_gc else 'on'}"
     )
     results = []
     for articles in sizes:
         options = [f"--{k}={getattr(args, k)}" for k in ("mentions", "sentences", "pool", "zipf", "seed")]
+        options += ["--pause-gc"] if args.pause_gc else []
         command = [sys.executable, __file__, f"--child={articles}", *options]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode:

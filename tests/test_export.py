@@ -1,7 +1,9 @@
+import io
 import json
 import math
 import os
 import random
+import re
 import subprocess
 import sys
 
@@ -11,7 +13,7 @@ import pytest
 
 from pipeline.flow import export_outputs
 from pipeline.records import Cooccurrence, CorpusTables, Entity
-from pipeline.stages.export import ANALYTICS_SEED, build_graph, node_analytics
+from pipeline.stages.export import ANALYTICS_SEED, build_graph, graph_files, node_analytics
 
 ENTITIES = [
     Entity("Q7747", "Vladimir Poutine", "PER", "Q7747", 3, 2, "Poutine|Vladimir Poutine"),
@@ -283,3 +285,101 @@ def test_tables_carry_the_names_next_to_the_ids(tmp_path):
         for ids, named in pairs:
             assert header.index(named) == header.index(ids) + 1, (table, header)  # right after the id
             assert all(r[named] == names[r[ids]] for r in found), table
+
+
+# ------------------------------------------------ graph files: networkx's bytes, written in pieces
+
+_ODD = ["a&b", "<x>", 'q"uote', "it's", "line\nbreak", "cr\rx", "tab\tx", "é😀", "]]>", " lead", "", "{0}", "\x7f\x85"]
+
+
+def _odd_graph(dynamic: bool) -> nx.Graph:
+    """Text XML must escape everywhere, mixed value types, bare nodes and edges, infinities."""
+    g = nx.Graph(betweenness='sampled: <5> & "x"')
+    for i, text in enumerate(_ODD):
+        g.add_node(f"n{i}{text}", label=f"L{text}", name=text, flag=i % 2 == 0, score=i / 3, count=i, wd=i or 0.5)
+    g.add_node("bare")
+    rng = random.Random(0)
+    nodes = list(g)
+    for _ in range(40):
+        a, b = rng.sample(nodes, 2)
+        g.add_edge(a, b, weight=rng.randint(1, 5), note=rng.choice(_ODD), pmi=rng.random(), ok=rng.random() < 0.5)
+    g.add_edge("bare", nodes[0])
+    g.add_edge("bare", nodes[1], weight=2.5, x=math.inf, y=math.nan, z=-math.inf)
+    if dynamic:
+        g.graph["mode"] = "dynamic"
+        for n in nodes[:5]:
+            g.nodes[n].update(start="2024-01-01", end="2024-02-01")
+        for e in list(g.edges)[:5]:
+            g.edges[e].update(start="2024-01-01", end="2024-03-01")
+    return g
+
+
+def _networkx_bytes(graph: nx.Graph) -> dict[str, bytes]:
+    graphml, gexf = io.BytesIO(), io.BytesIO()
+    nx.write_graphml(graph, graphml)
+    nx.write_gexf(graph, gexf)
+    data = json.dumps(nx.node_link_data(graph, edges="edges"), ensure_ascii=False, separators=(",", ":"))
+    return {
+        "graph.graphml": graphml.getvalue(),
+        "graph.gexf": re.sub(rb' lastmodifieddate="[0-9-]+"', b"", gexf.getvalue()),
+        "graph.json": data.encode("utf-8"),
+    }
+
+
+def _written(graph: nx.Graph) -> dict[str, bytes]:
+    found = {}
+    for name, write in graph_files(graph).items():
+        buffer = io.BytesIO()
+        write(buffer)
+        found[name] = buffer.getvalue()
+    return found
+
+
+def _dated_graph() -> nx.Graph:
+    """A graph of `build_graph`, dynamic: two edges in three have dates."""
+    entities = [Entity(f"Q{i:02d}", f"Entité {i} & co", "PER", f"Q{i:02d}", i + 1, 1, "") for i in range(30)]
+    rng = random.Random(3)
+    pairs = sorted({tuple(sorted(rng.sample(range(30), 2))) for _ in range(80)})
+    spans = [("2024-05-01", "2024-06-30"), ("2024-05-02", "2024-05-09"), ("", "")]
+    edges = [
+        Cooccurrence(f"Q{a:02d}", f"Q{b:02d}", rng.randint(1, 9), 1, 1, 0.5, 0.25, 0.125, *spans[(a + b) % 3])
+        for a, b in pairs
+    ]
+    return build_graph(entities, edges)
+
+
+@pytest.mark.parametrize("make", [lambda: _odd_graph(False), lambda: _odd_graph(True), _dated_graph, nx.Graph])
+def test_graph_files_are_the_bytes_networkx_writes(make, monkeypatch):
+    graph = make()
+    expected = _networkx_bytes(graph)
+    monkeypatch.setattr("pipeline.stages.export._PIECES", 7)  # many pieces
+    assert _written(graph) == expected
+
+
+def test_graph_files_read_back_as_the_graph():
+    graph = _dated_graph()
+    assert graph.graph["mode"] == "dynamic"
+    files = _written(graph)
+    for name, read in (("graph.graphml", nx.read_graphml), ("graph.gexf", nx.read_gexf)):
+        back = read(io.BytesIO(files[name]))
+        assert sorted(back.nodes) == sorted(graph.nodes), name
+        assert {tuple(sorted(e)) for e in back.edges} == {tuple(sorted(e)) for e in graph.edges}, name
+    graphml = nx.read_graphml(io.BytesIO(files["graph.graphml"]))
+    assert dict(graphml.nodes(data=True)) == dict(graph.nodes(data=True))
+    assert all(graphml.edges[a, b] == d for a, b, d in graph.edges(data=True))
+    assert graphml.graph["betweenness"] == graph.graph["betweenness"]
+    gexf = nx.read_gexf(io.BytesIO(files["graph.gexf"]))
+    assert gexf.graph["mode"] == "dynamic"
+    for node, data in graph.nodes(data=True):
+        read = gexf.nodes[node]
+        assert read["label"] == data["label"] and read["pagerank"] == data["pagerank"]
+        assert (read.get("start"), read.get("end")) == (data.get("start"), data.get("end"))
+    assert all(gexf.edges[a, b]["weight"] == d["weight"] for a, b, d in graph.edges(data=True))
+    assert json.loads(files["graph.json"]) == json.loads(json.dumps(nx.node_link_data(graph, edges="edges")))
+
+
+def test_graphs_the_templates_were_not_made_for_are_written_by_networkx():
+    graph = nx.Graph()
+    graph.add_edge(1, 2, weight=1)  # ids that are not text
+    graph.add_node("a", id="x", pid="p")  # attributes GEXF reads as structure
+    assert _written(graph) == _networkx_bytes(graph)

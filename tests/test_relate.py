@@ -95,3 +95,40 @@ def test_folding_capitals_and_metonyms():
 def test_empty_input():
     empty = MENTIONS.iloc[0:0]
     assert cooccurrences(empty, SENTENCES) == []
+
+
+def test_edge_weights_are_those_of_pmi_npmi_and_plain_python_numbers():
+    edges = cooccurrences(MENTIONS, SENTENCES, window="sentences", k=2, dates={"d1": "2024-06-18"})
+    totals = windows_of(MENTIONS, SENTENCES, window="sentences", k=2)
+    per_entity = totals[0].groupby("entity_id").size()
+    for e in edges:
+        assert (e.pmi, e.npmi) == pmi_npmi(e.weight, per_entity[e.source], per_entity[e.target], totals[1])
+        assert e.jaccard == round(e.weight / (per_entity[e.source] + per_entity[e.target] - e.weight), 6)
+        assert {type(e.weight), type(e.documents), type(e.sentences)} == {int}
+        assert {type(e.pmi), type(e.npmi), type(e.jaccard)} == {float}
+        assert (e.first_date, e.last_date) == ("2024-06-18", "2024-06-18") or e.first_date == ""
+
+
+def test_sentence_frame_has_the_columns_of_sentences_csv():
+    from pipeline.records import SentenceRow, column_names
+    from pipeline.stages.relate import sentence_frame
+
+    rows = [SentenceRow("d1", 0, 0, 0, 10), SentenceRow("d1", 1, 0, 11, 20, "texte")]
+    frame = sentence_frame(rows)
+    assert list(frame.columns) == column_names(SentenceRow)
+    assert frame.equals(pd.DataFrame(rows, columns=column_names(SentenceRow)))
+    assert list(sentence_frame([]).columns) == column_names(SentenceRow)
+
+
+def test_evidence_is_the_sentences_naming_both_ends_of_kept_edges():
+    from pipeline.stages.relate import edge_evidence
+
+    sentences = SENTENCES.assign(start=lambda d: d["sentence_id"] * 10, end=lambda d: d["sentence_id"] * 10 + 9)
+    edges = [e for e in cooccurrences(MENTIONS, sentences) if (e.source, e.target) != ("A", "C")]
+    texts = {("d1", 0): "A et B", ("d1", 1): "A, B et C"}
+    found = edge_evidence(MENTIONS, edges, sentences, texts, max_per_edge=2)
+    assert [(e.source, e.target, e.doc_id, e.sentence_id, e.start, e.text) for e in found] == [
+        ("A", "B", "d1", 0, 0, "A et B"),  # the first sentence of each document, then the second
+        ("A", "B", "d2", 0, 0, ""),
+        ("B", "C", "d1", 1, 10, "A, B et C"),
+    ]

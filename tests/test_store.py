@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.flow import read_articles
-from pipeline.records import ReadError, Relation
+from pipeline.records import ReadError, Relation, column_names
 from pipeline.stages.ingest import decode
 from pipeline.store.outputs import atomic_write, write_records
 
@@ -86,3 +86,34 @@ def test_write_records_neutralises_formulas_unless_raw(tmp_path):
 def test_write_records_of_a_one_column_record(tmp_path):
     assert write_records(tmp_path / "notes.csv", _Note, [_Note("a, b"), _Note("c")]) == 2
     assert (tmp_path / "notes.csv").read_text(encoding="utf-8").splitlines() == ["text", '"a, b"', "c"]
+
+
+def test_columns_are_neutralised_as_each_cell_would_be():
+    from pipeline.store.outputs import neutralise_columns, neutralise_formula
+
+    cells = ["=1+1", " =1+1", "\n@SUM(A1)", "-3 morts", "\tx", "'x", "x", "", "Poutine", "\u00a0+33", "=1+1"]
+    columns = [cells, [1, -2, 3.5, True, None, "+x", "y", 0, 0, 0, 0]]
+    assert neutralise_columns(columns) == [[neutralise_formula(v) for v in c] for c in columns]
+
+
+def test_rows_are_written_in_chunks_as_one_table(tmp_path, monkeypatch):
+    from pipeline.store import outputs
+    from pipeline.store.outputs import write_outputs
+
+    monkeypatch.setattr(outputs, "_CHUNK", 2)
+    rows = [Relation("d", i, f"=Q{i}", "MEET", "rencontrer", "Q2", False, f"ligne\r\n{i}") for i in range(5)]
+    write_records(tmp_path / "one.csv", Relation, rows)
+    cells = [
+        (r.doc_id, r.sentence_id, r.subject, r.relation, r.predicate, r.object, r.negated, r.evidence) for r in rows
+    ]
+    written = write_outputs(
+        tmp_path,
+        {"cells.csv": (Relation, cells), "empty.csv": (Relation, [])},
+        {"f.bin": lambda f: f.write(b"x")},
+        raw_csv=False,
+    )
+    assert written == {"cells.csv": 5, "empty.csv": 0}
+    assert (tmp_path / "cells.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    assert (tmp_path / "one.csv").read_bytes().count(b"\r\n") == 1 + 5 * 2  # the header, each row and its cell
+    assert (tmp_path / "empty.csv").read_text(encoding="utf-8").splitlines() == [",".join(column_names(Relation))]
+    assert (tmp_path / "f.bin").read_bytes() == b"x"

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from itertools import repeat
+from operator import attrgetter
 
 import numpy as np
 import pandas as pd
 
-from pipeline.records import Cooccurrence, Evidence, Mention, Relation, SentenceRow
+from pipeline.records import Cooccurrence, Evidence, Mention, Relation, SentenceRow, column_names
 
 WINDOWS = ("sentence", "block", "document", "sentences")
 
@@ -37,15 +39,32 @@ def mention_frame(
         fold_metonyms: a capital or seat used for its state counts as the state.
         capitals: city id -> state id; every mention of these cities counts as the state.
     """
-    df = pd.DataFrame(
-        [(m.doc_id, m.sentence_id, m.entity_id, m.refers_to) for m in mentions],
-        columns=["doc_id", "sentence_id", "entity_id", "refers_to"],
-    )
+    df = record_frame(mentions, ["doc_id", "sentence_id", "entity_id", "refers_to"])
     if fold_metonyms and not df.empty:
         df["entity_id"] = df["refers_to"].where(df["refers_to"] != "", df["entity_id"])
     if capitals and not df.empty:
         df["entity_id"] = df["entity_id"].map(lambda e: capitals.get(e, e))
     return df
+
+
+def sentence_frame(sentences: Iterable[SentenceRow]) -> pd.DataFrame:
+    """Sentence rows as a table with the columns of sentences.csv, for `cooccurrences` and `edge_evidence`.
+
+    `pd.DataFrame(records)` would turn each dataclass record into a dict
+    (`dataclasses.asdict`, a deep copy): most of the relate stage's time on a
+    big corpus. The columns are read here with `attrgetter` instead.
+    """
+    return record_frame(sentences, column_names(SentenceRow))
+
+
+def record_frame(records: Iterable, columns: list[str]) -> pd.DataFrame:
+    """The attributes `columns` of dataclass records as a DataFrame, one row per record."""
+    rows = list(map(attrgetter(*columns), records))
+    if len(columns) == 1:  # attrgetter of one name gives the value, not a tuple
+        rows = [(value,) for value in rows]
+    if not rows:
+        return pd.DataFrame([], columns=columns)
+    return pd.DataFrame(dict(zip(columns, map(list, zip(*rows)), strict=True)))
 
 
 def windows_of(
@@ -57,18 +76,20 @@ def windows_of(
         mentions: doc_id, sentence_id, entity_id.
         sentences: doc_id, sentence_id, block_id: every sentence of the corpus.
     """
+    return _window_rows(mentions, sentences, window=window, k=k), _window_total(sentences, window=window, k=k)
+
+
+def _window_rows(mentions: pd.DataFrame, sentences: pd.DataFrame, *, window: str, k: int) -> pd.DataFrame:
     if window not in WINDOWS:
         raise ValueError(f"window {window!r} is invalid; allowed: {', '.join(WINDOWS)}")
     m = mentions[["doc_id", "sentence_id", "entity_id"]]
     if window == "sentence":
-        rows, total = m.rename(columns={"sentence_id": "window"}), len(sentences)
+        rows = m.rename(columns={"sentence_id": "window"})
     elif window == "block":
         m = m.merge(sentences[["doc_id", "sentence_id", "block_id"]], on=["doc_id", "sentence_id"])
         rows = m[["doc_id", "block_id", "entity_id"]].rename(columns={"block_id": "window"})
-        total = len(sentences[["doc_id", "block_id"]].drop_duplicates())
     elif window == "document":
         rows = m.assign(window=0)[["doc_id", "window", "entity_id"]]
-        total = sentences["doc_id"].nunique()
     else:
         if k < 1:
             raise ValueError(f"window_sentences = {k} is invalid; value must be >= 1")
@@ -76,9 +97,22 @@ def windows_of(
         shifts = np.arange(k)
         rows = m.loc[m.index.repeat(k)].assign(window=lambda d: d["sentence_id"].to_numpy() - np.tile(shifts, len(m)))
         rows = rows[rows["window"] >= 0][["doc_id", "window", "entity_id"]]
-        per_doc = sentences.groupby("doc_id").size()
-        total = int(np.maximum(per_doc - k + 1, 1).sum())
-    return rows.drop_duplicates(), int(total)
+    return rows.drop_duplicates()
+
+
+def _window_total(sentences: pd.DataFrame, *, window: str, k: int) -> int:
+    if window not in WINDOWS:
+        raise ValueError(f"window {window!r} is invalid; allowed: {', '.join(WINDOWS)}")
+    if window == "sentence":
+        return len(sentences)
+    if window == "block":
+        return len(sentences[["doc_id", "block_id"]].drop_duplicates())
+    if window == "document":
+        return int(sentences["doc_id"].nunique())
+    if k < 1:
+        raise ValueError(f"window_sentences = {k} is invalid; value must be >= 1")
+    per_doc = sentences.groupby("doc_id").size()
+    return int(np.maximum(per_doc - k + 1, 1).sum())
 
 
 def outside_lists(mentions: pd.DataFrame, max_sentence_entities: int = 0) -> pd.DataFrame:
@@ -93,6 +127,28 @@ def outside_lists(mentions: pd.DataFrame, max_sentence_entities: int = 0) -> pd.
         return per_sentence
     named = per_sentence.groupby(["doc_id", "sentence_id"])["entity_id"].transform("size")
     return per_sentence[named <= max_sentence_entities]
+
+
+class _Codes:
+    """doc_id and entity_id as integer codes, numbered in sorted order.
+
+    Joins, group-bys and sorts over integers instead of strings; the order
+    of the codes is the order of the ids, so a sort by codes is a sort by ids.
+    """
+
+    def __init__(self, mentions: pd.DataFrame, sentences: pd.DataFrame):
+        doc, self.docs = pd.factorize(mentions["doc_id"], sort=True)
+        entity, self.entities = pd.factorize(mentions["entity_id"], sort=True)
+        self.mentions = pd.DataFrame(
+            {"doc_id": doc, "sentence_id": mentions["sentence_id"].to_numpy(), "entity_id": entity}
+        )
+        self.sentences = sentences
+
+    def sentence_table(self, columns: list[str]) -> pd.DataFrame:
+        """The `columns` of the sentences of the documents with mentions, doc_id as its code."""
+        doc = self.docs.get_indexer(self.sentences["doc_id"])
+        table = self.sentences[columns].assign(doc_id=doc)
+        return table[doc >= 0]
 
 
 def cooccurrences(
@@ -117,72 +173,117 @@ def cooccurrences(
     """
     if mentions.empty:
         return []
-    per_sentence = outside_lists(mentions, max_sentence_entities)
-    rows, n_windows = windows_of(mentions if window == "document" else per_sentence, sentences, window=window, k=k)
-    edges = _pair_counts(rows, "window").rename(columns={"n": "weight", "docs": "documents"})
+    n_windows = _window_total(sentences, window=window, k=k)
+    codes = _Codes(mentions, sentences)
+    per_sentence = outside_lists(codes.mentions, max_sentence_entities)
+    block = codes.sentence_table(["doc_id", "sentence_id", "block_id"]) if window == "block" else sentences
+    rows = _window_rows(codes.mentions if window == "document" else per_sentence, block, window=window, k=k)
+    # per (pair, document): the windows shared there; the pairs as one int64 key a * n + b
+    n = len(codes.entities)
+    in_docs = _pairs(rows, "window", n).groupby(["pair", "doc_id"], sort=False).size().reset_index(name="n")
+    edges = in_docs.groupby("pair").agg(weight=("n", "sum"), documents=("n", "size"))
     edges = edges[edges["weight"] >= min_weight]
     if edges.empty:
         return []
-    in_sentences = _pair_counts(per_sentence, "sentence_id")[["a", "b", "n"]].rename(columns={"n": "sentences"})
-    edges = edges.merge(in_sentences, on=["a", "b"], how="left").fillna({"sentences": 0})
-    per_entity = rows.groupby("entity_id").size()
-    edges["na"] = edges["a"].map(per_entity)
-    edges["nb"] = edges["b"].map(per_entity)
-    first, last = _date_span(rows, dates or {})
-    out = []
-    for r in edges.sort_values(["a", "b"]).itertuples(index=False):
-        pmi, npmi_value = pmi_npmi(r.weight, r.na, r.nb, n_windows)
-        out.append(
-            Cooccurrence(
-                source=r.a,
-                target=r.b,
-                weight=int(r.weight),
-                documents=int(r.documents),
-                sentences=int(r.sentences),
-                pmi=pmi,
-                npmi=npmi_value,
-                jaccard=round(r.weight / (r.na + r.nb - r.weight), 6),
-                first_date=first.get((r.a, r.b), ""),
-                last_date=last.get((r.a, r.b), ""),
-            )
+    if window == "sentence":
+        edges["sentences"] = edges["weight"]  # the same rows: the shared windows are the shared sentences
+    else:
+        in_sentences = _pairs(per_sentence, "sentence_id", n).groupby("pair").size()
+        edges["sentences"] = in_sentences.reindex(edges.index, fill_value=0)
+    per_entity = np.bincount(rows["entity_id"].to_numpy(), minlength=n)
+    pair = edges.index.to_numpy()
+    a, b = pair // n, pair % n
+    weight, na, nb = edges["weight"].to_numpy(), per_entity[a], per_entity[b]
+    pmi, npmi = _pmi_npmi(weight, na, nb, n_windows)
+    first, last = _date_span(in_docs, codes.docs, dates or {}, edges.index)
+    return list(
+        map(
+            Cooccurrence,
+            codes.entities[a].tolist(),
+            codes.entities[b].tolist(),
+            weight.tolist(),
+            edges["documents"].tolist(),
+            edges["sentences"].tolist(),
+            pmi,
+            npmi,
+            _rounded(weight / (na + nb - weight)),
+            first,
+            last,
         )
-    return out
+    )
 
 
-def _pairs(rows: pd.DataFrame, window: str) -> pd.DataFrame:
-    """(a, b, doc_id, window) for every two distinct entities sharing a window."""
+def _pairs(rows: pd.DataFrame, window: str, n: int) -> pd.DataFrame:
+    """(pair, doc_id, window) for every two distinct entities sharing a window.
+
+    `rows` are coded (`_Codes`); pair = a * n + b for entity codes a < b, so
+    that pairs sort as (a, b).
+    """
     pairs = rows.merge(rows, on=["doc_id", window], suffixes=("_a", "_b"))
-    pairs = pairs[pairs["entity_id_a"] < pairs["entity_id_b"]]
-    return pairs.rename(columns={"entity_id_a": "a", "entity_id_b": "b"})
+    a, b = pairs["entity_id_a"].to_numpy(np.int64), pairs["entity_id_b"].to_numpy(np.int64)
+    keep = a < b
+    doc, where = pairs["doc_id"].to_numpy()[keep], pairs[window].to_numpy()[keep]
+    return pd.DataFrame({"pair": a[keep] * n + b[keep], "doc_id": doc, window: where})
 
 
-def _pair_counts(rows: pd.DataFrame, window: str) -> pd.DataFrame:
-    pairs = _pairs(rows, window)
-    return pairs.groupby(["a", "b"]).agg(n=(window, "size"), docs=("doc_id", "nunique")).reset_index()
+def _pmi_npmi(both: np.ndarray, a: np.ndarray, b: np.ndarray, total: int) -> tuple[list[float], list[float]]:
+    """`pmi_npmi` of many pairs, the same floats: the divisions are numpy's (IEEE, as Python's),
+    the logarithms and the rounding Python's."""
+    p_ab, p_a, p_b = both / total, a / total, b / total
+    pmi = list(map(math.log, (p_ab / (p_a * p_b)).tolist()))
+    npmi = [1.0 if p >= 1.0 else value / -math.log(p) for value, p in zip(pmi, p_ab.tolist(), strict=True)]
+    return _rounded(pmi), _rounded(npmi)
 
 
-def _date_span(rows: pd.DataFrame, dates: Mapping[str, str]) -> tuple[dict, dict]:
+def _rounded(values: Iterable[float]) -> list[float]:
+    """Python's `round(value, 6)` of each value (numpy's `round` can differ in the last digit)."""
+    if isinstance(values, np.ndarray):
+        values = values.tolist()
+    return list(map(round, values, repeat(6)))
+
+
+def _date_span(
+    in_docs: pd.DataFrame, docs: pd.Index, dates: Mapping[str, str], pairs: pd.Index
+) -> tuple[list[str], list[str]]:
+    """The earliest and latest full date of the documents of each pair in `pairs` ("" when none has one).
+
+    Args:
+        in_docs: pair, doc_id (code): the documents where each pair shares a window.
+        docs: the doc_id of each code.
+    """
     # full dates only: an article dated by its month or year alone places no edge on the timeline
     dated = {d: v for d, v in dates.items() if len(v) >= 10}
     if not dated:
-        return {}, {}
-    pairs = _pairs(rows, "window")[["a", "b", "doc_id"]].drop_duplicates()
-    pairs["date"] = pairs["doc_id"].map(dated)
-    pairs = pairs.dropna(subset=["date"])
+        return [""] * len(pairs), [""] * len(pairs)
     # min/max over positions in the sorted dates: a numeric group-by, where
     # one over strings would loop in Python per pair
-    values = np.sort(pairs["date"].unique().astype(object))
-    pairs["code"] = np.searchsorted(values, pairs["date"].to_numpy(dtype=object))
-    span = pairs.groupby(["a", "b"])["code"].agg(["min", "max"])
-    first = dict(zip(span.index, values[span["min"].to_numpy()], strict=True))
-    last = dict(zip(span.index, values[span["max"].to_numpy()], strict=True))
-    return first, last
+    values = np.array(sorted(set(dated.values())), dtype=object)
+    position = {v: i for i, v in enumerate(values.tolist())}
+    code = np.array([position.get(dated.get(d), -1) for d in docs.tolist()], dtype=np.int64)
+    found = in_docs.assign(code=code[in_docs["doc_id"].to_numpy()])
+    found = found[found["code"] >= 0]
+    span = found.groupby("pair")["code"].agg(["min", "max"]).reindex(pairs)
+    has = span["min"].notna().to_numpy()
+    first = np.full(len(pairs), "", dtype=object)
+    last = np.full(len(pairs), "", dtype=object)
+    first[has] = values[span["min"].to_numpy()[has].astype(np.int64)]
+    last[has] = values[span["max"].to_numpy()[has].astype(np.int64)]
+    return first.tolist(), last.tolist()
 
 
 def evidence_pairs(mentions: pd.DataFrame, max_sentence_entities: int = 0) -> pd.DataFrame:
     """(source, target, doc_id, sentence_id): every sentence naming both ends of an edge, lists left out."""
-    pairs = _pairs(outside_lists(mentions, max_sentence_entities), "sentence_id")
-    return pairs.rename(columns={"a": "source", "b": "target"})[["source", "target", "doc_id", "sentence_id"]]
+    codes = _Codes(mentions, pd.DataFrame(columns=["doc_id"]))
+    n = len(codes.entities)
+    pairs = _pairs(outside_lists(codes.mentions, max_sentence_entities), "sentence_id", n)
+    return pd.DataFrame(
+        {
+            "source": codes.entities[pairs["pair"].to_numpy() // n],
+            "target": codes.entities[pairs["pair"].to_numpy() % n],
+            "doc_id": codes.docs[pairs["doc_id"].to_numpy()],
+            "sentence_id": pairs["sentence_id"].to_numpy(),
+        }
+    )
 
 
 def pmi_npmi(both: int, a: int, b: int, total: int) -> tuple[float, float]:
@@ -209,31 +310,40 @@ def edge_evidence(
             first sentence of each document naming both, then the second of
             each, and so on, documents in doc_id order.
     """
-    pairs = evidence_pairs(frame, max_sentence_entities)
-    kept = pd.DataFrame([(e.source, e.target) for e in edges], columns=["source", "target"])
-    pairs = pairs.merge(kept, on=["source", "target"])
+    if frame.empty or not edges:
+        return []
+    codes = _Codes(frame, sentences)
+    n = len(codes.entities)
+    pairs = _pairs(outside_lists(codes.mentions, max_sentence_entities), "sentence_id", n)
+    source = codes.entities.get_indexer([e.source for e in edges]).astype(np.int64)
+    target = codes.entities.get_indexer([e.target for e in edges]).astype(np.int64)
+    kept = source * n + target
+    pairs = pairs[np.isin(pairs["pair"].to_numpy(), kept[(source >= 0) & (target >= 0)])]
     if max_per_edge > 0:
-        pairs = pairs.sort_values(["source", "target", "doc_id", "sentence_id"])
-        pairs["rank"] = pairs.groupby(["source", "target", "doc_id"]).cumcount()
-        pairs = pairs.sort_values(["source", "target", "rank", "doc_id"])
-        pairs = pairs.groupby(["source", "target"]).head(max_per_edge)
-    columns = ["doc_id", "sentence_id", "start", "end"]
-    pairs = pairs.merge(sentences[columns], on=["doc_id", "sentence_id"])
-    pairs = pairs.sort_values(["source", "target", "doc_id", "sentence_id"])
-    return [
-        Evidence(
-            "edge",
-            r.source,
-            r.target,
-            "",
-            r.doc_id,
-            int(r.sentence_id),
-            int(r.start),
-            int(r.end),
-            texts.get((r.doc_id, r.sentence_id), ""),
+        pairs = pairs.sort_values(["pair", "doc_id", "sentence_id"])
+        pairs["rank"] = pairs.groupby(["pair", "doc_id"]).cumcount()
+        pairs = pairs.sort_values(["pair", "rank", "doc_id"])
+        pairs = pairs.groupby("pair").head(max_per_edge)
+    located = codes.sentence_table(["doc_id", "sentence_id", "start", "end"])
+    pairs = pairs[["pair", "doc_id", "sentence_id"]].merge(located, on=["doc_id", "sentence_id"])
+    pairs = pairs.sort_values(["pair", "doc_id", "sentence_id"])
+    pair = pairs["pair"].to_numpy()
+    doc_ids = codes.docs[pairs["doc_id"].to_numpy()].tolist()
+    sentence_ids = pairs["sentence_id"].tolist()
+    return list(
+        map(
+            Evidence,
+            repeat("edge"),
+            codes.entities[pair // n].tolist(),
+            codes.entities[pair % n].tolist(),
+            repeat(""),
+            doc_ids,
+            sentence_ids,
+            pairs["start"].tolist(),
+            pairs["end"].tolist(),
+            map(texts.get, zip(doc_ids, sentence_ids), repeat("")),
         )
-        for r in pairs.itertuples(index=False)
-    ]
+    )
 
 
 def relation_evidence(relations: Iterable[Relation], sentences: Iterable[SentenceRow]) -> list[Evidence]:

@@ -31,11 +31,12 @@ import math
 import random
 import re
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import fields, is_dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+from operator import attrgetter
 from pathlib import Path, PurePath
 from string import Template
 from typing import Any
@@ -164,7 +165,11 @@ def render_report(
     )
     data["title"] = title
     data["colourBy"] = colour_by
-    return _page(title, data, _table_rows(data, top_entities), _type_keys(data))
+    counts = (data["total"], data["drawn"], data["drawnEdges"])
+    rows, keys = _table_rows(data, top_entities), _type_keys(data)
+    blob = embed_json(data)
+    del data  # the JSON holds it now: the page is made without both in memory (hundreds of MB on a big corpus)
+    return _page(title, blob, counts, rows, keys)
 
 
 def report_data(
@@ -192,8 +197,10 @@ def report_data(
     [sentence, relation, document, sentence_id, start, end, highlights].
     `documents` and `sentences` are what the evidence refers to.
     """
-    aliases = _aliases(_records(entities))
-    ranked = sorted(graph.nodes, key=lambda n: (-_int(graph.nodes[n].get("mentions")), _name(graph, n), str(n)))
+    aliases = _aliases(_rows(entities, ("entity_id", "name", "aliases")))
+    names = {n: _name(graph, n) for n in graph}
+    adjacency = dict(graph.adjacency())  # node -> {neighbour: edge data}, plain dicts: faster than graph[node]
+    ranked = sorted(graph.nodes, key=lambda n: (-_int(graph.nodes[n].get("mentions")), names[n], str(n)))
     index = {node: i for i, node in enumerate(ranked)}
     drawn = ranked[: max(max_nodes, 0)]
     top_mentions = max((_int(graph.nodes[n].get("mentions")) for n in drawn), default=0) or 1
@@ -221,7 +228,8 @@ def report_data(
         edge_of(a, b, attrs)
     drawn_edges = len(edge_rows)
     links = [
-        [edge_of(node, other, attrs) for other, attrs in _heaviest(graph, node, max_neighbours)] for node in ranked
+        [edge_of(node, other, attrs) for other, attrs in _heaviest(adjacency[node], max_neighbours, names)]
+        for node in ranked
     ]
     listed = {i for row in links for i in row}
 
@@ -229,12 +237,14 @@ def report_data(
     pairs = {_pair(ranked[a], ranked[b]): i for i, (a, b, _) in enumerate(edge_rows) if i in listed}
     texts = _sentence_texts(_records(sentences)) if sentences is not None else None
     evidence_by_pair = {
-        pair: rows[: max(max_evidence, 0)] for pair, rows in _evidence_by_pair(_records(evidence), pairs, texts).items()
+        pair: rows[: max(max_evidence, 0)]
+        for pair, rows in _evidence_by_pair(_rows(evidence, _EVIDENCE_FIELDS), pairs, texts).items()
     }
     shown = {(row["doc_id"], row["sentence_id"]) for rows in evidence_by_pair.values() for row in rows}
-    offsets = _mention_offsets(_records(mentions), shown) if mentions is not None else None
+    offsets = _mention_offsets(_rows(mentions, _MENTION_FIELDS), shown) if mentions is not None else None
     patterns: dict[str, re.Pattern | None] = {}  # entity id -> its names as one regex, made when first needed
-    known = {_text(row.get("doc_id")): row for row in _records(documents)}
+    document_rows = documents.to_dict("records") if isinstance(documents, pd.DataFrame) else list(documents or ())
+    known = {_text(doc_id): row for (doc_id,), row in zip(_rows(document_rows, ("doc_id",)), document_rows)}
     shown_texts: dict[str, int] = {}  # sentence text -> its index in the data's sentences
     cited: dict[str, int] = {}
 
@@ -292,7 +302,7 @@ def report_data(
             "end": [_day(d.get("end")) for *_, d in edge_rows[:drawn_edges]],
             "evidence": evidence_of,
         },
-        "documents": [_citation(doc_id, known.get(doc_id)) for doc_id in cited],
+        "documents": [_citation(doc_id, _records([known[doc_id]])[0] if doc_id in known else None) for doc_id in cited],
         "sentences": list(shown_texts),
     }
 
@@ -317,14 +327,53 @@ def _records(rows: Any) -> list[dict]:
     return [_as_dict(r) if is_dataclass(r) else dict(r) for r in rows]
 
 
+# the fields the report reads of evidence and mention rows, in the order `_evidence_by_pair` and `_mention_offsets` take
+_EVIDENCE_FIELDS = ("source", "target", "kind", "relation", "doc_id", "sentence_id", "start", "end", "text")
+_MENTION_FIELDS = ("doc_id", "sentence_id", "start", "end", "entity_id", "refers_to", "text")
+
+
+def _rows(rows: Any, names: tuple[str, ...]) -> Iterator[tuple]:
+    """The values of the fields `names` of each row (None where a row has none), as `_records`'s dicts give them.
+
+    Rows of a DataFrame, of dataclass records or of dicts; a record's
+    values are read without making it a dict.
+    """
+    if rows is None:
+        return
+    if isinstance(rows, pd.DataFrame):
+        rows = rows.to_dict("records")
+    readers: dict[type, Callable[[Any], tuple]] = {}
+    for row in rows:
+        read = readers.get(type(row))
+        if read is None:
+            read = readers[type(row)] = _row_reader(type(row), names)
+        yield read(row)
+
+
+def _row_reader(kind: type, names: tuple[str, ...]) -> Callable[[Any], tuple]:
+    if not is_dataclass(kind):
+        return lambda row: tuple(map((row if isinstance(row, Mapping) else dict(row)).get, names))
+    own = {f.name for f in fields(kind)}
+    if len(names) > 1 and own.issuperset(names):
+        return attrgetter(*names)
+    return lambda row: tuple(getattr(row, n) if n in own else None for n in names)
+
+
 def _as_dict(record: Any) -> dict:
-    return {name: getattr(record, name) for name in _field_names(type(record))}
+    names, values = _reader(type(record))
+    return dict(zip(names, values(record), strict=True))
 
 
 @lru_cache(maxsize=64)
-def _field_names(record_type: type) -> tuple[str, ...]:
-    """A dataclass's field names (`dataclasses.fields` is slow to call once per row)."""
-    return tuple(f.name for f in fields(record_type))
+def _reader(record_type: type) -> tuple[tuple[str, ...], Callable[[Any], tuple]]:
+    """A dataclass's field names, and a function reading their values.
+
+    `dataclasses.fields` is slow to call once per row.
+    """
+    names = tuple(f.name for f in fields(record_type))
+    if len(names) == 1:  # attrgetter of one name gives the value, not a tuple
+        return names, lambda record: (getattr(record, names[0]),)
+    return names, attrgetter(*names)
 
 
 def _int(value: Any) -> int:
@@ -362,22 +411,33 @@ def _name(graph: nx.Graph, node: Any) -> str:
     return str(graph.nodes[node].get("name") or node)
 
 
-def _heaviest(graph: nx.Graph, node: Any, count: int) -> list[tuple[Any, dict]]:
-    """The `count` heaviest edges of `node`, (neighbour, edge data), ties by the neighbour's name."""
-    ranked = sorted(graph[node].items(), key=lambda item: (-_number(item[1].get("weight")), _name(graph, item[0])))
+def _heaviest(neighbours: Mapping[Any, dict], count: int, names: Mapping[Any, str]) -> list[tuple[Any, dict]]:
+    """The `count` heaviest edges to `neighbours` (neighbour -> edge data), ties by the neighbour's name (`names`)."""
+    ranked = sorted(neighbours.items(), key=lambda item: (-_weight(item[1]), names[item[0]]))
     return ranked[: max(count, 0)]
 
 
+def _weight(attrs: Mapping) -> float | int:
+    weight = attrs.get("weight")
+    return weight if type(weight) is int else _number(weight)  # an int is its own `_number`
+
+
 def _pair(a: Any, b: Any) -> tuple[str, str]:
-    return (str(a), str(b)) if str(a) <= str(b) else (str(b), str(a))
+    if type(a) is not str or type(b) is not str:
+        a, b = str(a), str(b)
+    return (a, b) if a <= b else (b, a)
 
 
-def _aliases(entities: list[dict]) -> dict[str, set[str]]:
-    """Entity id -> its name and every alias (entities.csv `aliases` is "|"-joined)."""
+def _aliases(entities: Iterable[tuple]) -> dict[str, set[str]]:
+    """Entity id -> its name and every alias (entities.csv `aliases` is "|"-joined).
+
+    Args:
+        entities: (entity_id, name, aliases) of each entity (`_rows`).
+    """
     found: dict[str, set[str]] = {}
-    for row in entities:
-        names = {_text(row.get("name"))} | set(_text(row.get("aliases")).split("|"))
-        found[_text(row.get("entity_id"))] = {n.strip() for n in names if n.strip()}
+    for entity_id, name, aliases in entities:
+        names = {_text(name)} | set(_text(aliases).split("|"))
+        found[_text(entity_id)] = {n.strip() for n in names if n.strip()}
     return found
 
 
@@ -416,70 +476,67 @@ def _sentence_texts(rows: list[dict]) -> dict[tuple[str, str], str]:
 
 
 def _evidence_by_pair(
-    rows: list[dict],
+    rows: Iterable[tuple],
     pairs: Collection[tuple[str, str]] | None = None,
     texts: Mapping[tuple[str, str], str] | None = None,
 ) -> dict[tuple[str, str], list[dict]]:
     """Evidence rows grouped by unordered entity pair: each sentence once, typed relations first.
 
-    With `pairs`, only the rows of those pairs are kept; `texts`
-    ((doc_id, sentence_id) -> text) gives the text of rows without one.
+    Args:
+        rows: the `_EVIDENCE_FIELDS` of each row (`_rows`).
+        pairs: only the rows of those pairs are kept.
+        texts: (doc_id, sentence_id) -> text, the text of rows without one.
     """
     grouped: dict[tuple[str, str], list[dict]] = {}
     seen: set[tuple] = set()
-    for row in rows:
-        pair = _pair(row.get("source"), row.get("target"))
+    for source, target, kind, relation, doc_id, sentence_id, start, end, text in rows:
+        pair = _pair(source, target)
         if pairs is not None and pair not in pairs:
             continue
-        text = _text(row.get("text"))
+        doc_id, sentence_id, text = _text(doc_id), _text(sentence_id), _text(text)
         if not text and texts is not None:
-            text = texts.get((_text(row.get("doc_id")), _text(row.get("sentence_id"))), "")
+            text = texts.get((doc_id, sentence_id), "")
         if not text:
             continue
-        relation = _text(row.get("relation")) if row.get("kind") == "relation" else ""
-        key = (pair, _text(row.get("doc_id")), _text(row.get("sentence_id")), relation)
+        relation = _text(relation) if kind == "relation" else ""
+        key = (pair, doc_id, sentence_id, relation)
         if key in seen:
             continue
         seen.add(key)
-        grouped.setdefault(pair, []).append(
-            {
-                "text": text,
-                "relation": relation,
-                "doc_id": _text(row.get("doc_id")),
-                "sentence_id": _text(row.get("sentence_id")),
-                "start": _int(row.get("start")),
-                "end": _int(row.get("end")),
-            }
-        )
+        line = {"text": text, "relation": relation, "doc_id": doc_id, "sentence_id": sentence_id}
+        line["start"], line["end"] = _int(start), _int(end)
+        grouped.setdefault(pair, []).append(line)
     for pair, found in grouped.items():
         # typed relations first, and a sentence they give is not repeated as a plain co-occurrence
         typed = {(r["doc_id"], r["sentence_id"]) for r in found if r["relation"]}
-        kept = [r for r in found if r["relation"] or (r["doc_id"], r["sentence_id"]) not in typed]
-        grouped[pair] = sorted(kept, key=lambda r: not r["relation"])
+        if typed:
+            kept = [r for r in found if r["relation"] or (r["doc_id"], r["sentence_id"]) not in typed]
+            grouped[pair] = sorted(kept, key=lambda r: not r["relation"])
     return grouped
 
 
 def _mention_offsets(
-    rows: list[dict], sentences: Collection[tuple[str, str]] | None = None
+    rows: Iterable[tuple], sentences: Collection[tuple[str, str]] | None = None
 ) -> dict[tuple[str, str], list[tuple[int, int, str, str, str]]]:
     """(doc_id, sentence_id) -> (start, end, entity_id, refers_to, text) of its mentions.
 
-    With `sentences`, only the mentions in those (doc_id, sentence_id) are kept.
+    Args:
+        rows: the `_MENTION_FIELDS` of each mention (`_rows`).
+        sentences: only the mentions in those (doc_id, sentence_id) are kept.
     """
     offsets: dict[tuple[str, str], list[tuple[int, int, str, str, str]]] = {}
-    for row in rows:
-        key = (_text(row.get("doc_id")), _text(row.get("sentence_id")))
-        if sentences is not None and key not in sentences:
-            continue
-        offsets.setdefault(key, []).append(
-            (
-                _int(row.get("start")),
-                _int(row.get("end")),
-                _text(row.get("entity_id")),
-                _text(row.get("refers_to")),
-                _text(row.get("text")),
-            )
-        )
+    # the sentences as (doc_id, int), to leave out most mentions before their key is made as text
+    numbered = None if sentences is None else {(d, int(s)) for d, s in sentences if str(_int(s)) == s}
+    for doc_id, sentence_id, start, end, entity_id, refers_to, text in rows:
+        if numbered is not None and type(sentence_id) is int and type(doc_id) is str:
+            if (doc_id, sentence_id) not in numbered:
+                continue  # its key (doc_id, str(sentence_id)) is not in `sentences` either
+            key = (doc_id, str(sentence_id))
+        else:
+            key = (_text(doc_id), _text(sentence_id))
+            if sentences is not None and key not in sentences:
+                continue
+        offsets.setdefault(key, []).append((_int(start), _int(end), _text(entity_id), _text(refers_to), _text(text)))
     return offsets
 
 
@@ -488,16 +545,25 @@ def _mention_offsets(
 _FOLD_EXTRA = {"\u2019": "'", "\u02bc": "'", "\u00a0": " ", "\u202f": " ", "\u2010": "-", "\u2011": "-"}
 
 
-@lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
     char = _FOLD_EXTRA.get(char, char)
     return (unicodedata.normalize("NFD", char)[:1] or char).lower()[:1] or char
 
 
-@lru_cache(maxsize=8192)
+class _FoldTable(dict):
+    """A `str.translate` table: code point -> its folded character, found when first met."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_char(chr(code))
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Lower case without accents, one character for one (offsets are kept)."""
-    return "".join(_fold_char(c) for c in text)
+    return text.translate(_FOLD)
 
 
 def _highlights(
@@ -516,30 +582,37 @@ def _highlights(
     aliases (whole words, case and accents ignored); `patterns` keeps the
     regex of each entity's names from one sentence to the next.
     """
-    text = row["text"]
+    text, base = row["text"], row["start"]
     direct: list[tuple[int, int, str]] = []
     standing: list[tuple[int, int, str]] = []
-    for start, end, entity_id, refers_to, surface in (offsets or {}).get((row["doc_id"], row["sentence_id"]), []):
-        s, e = start - row["start"], end - row["start"]
-        if not (0 <= s < e <= len(text) and fold(text[s:e]) == fold(surface)):
+    for start, end, entity_id, refers_to, surface in (
+        offsets.get((row["doc_id"], row["sentence_id"]), ()) if offsets else ()
+    ):
+        s, e = start - base, end - base
+        if not 0 <= s < e <= len(text):
+            continue
+        piece = text[s:e]
+        if piece != surface and fold(piece) != fold(surface):
             continue
         if entity_id in entities:
             direct.append((s, e, entity_id))
         elif refers_to in entities:
             standing.append((s, e, refers_to))
-    named = {who for *_, who in direct}
-    spans = direct + [span for span in standing if span[2] not in named]
-    folded = fold(text)
+    found = {span[2] for span in direct}
+    spans = direct + [span for span in standing if span[2] not in found]
+    found.update(span[2] for span in spans)
+    folded = None  # the text folded, when a name must be looked for
     for entity_id in entities:
-        if any(who == entity_id for *_, who in spans):
+        if entity_id in found:
             continue
         if entity_id not in patterns:
             patterns[entity_id] = _alias_pattern(aliases.get(entity_id, ()))
         pattern = patterns[entity_id]
         if pattern is not None:
+            folded = fold(text) if folded is None else folded
             spans.extend((m.start(), m.end(), entity_id) for m in pattern.finditer(folded))
     kept: list[list] = []
-    for s, e, who in sorted(spans, key=lambda span: (span[0], -span[1])):
+    for s, e, who in sorted(spans, key=lambda span: (span[0], -span[1])) if len(spans) > 1 else spans:
         if not kept or s >= kept[-1][1]:
             kept.append([s, e, who])
     return kept
@@ -679,6 +752,8 @@ def embed_json(data: Any) -> str:
     and lone surrogates (undecodable bytes) escaped so the page encodes as UTF-8."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    if _SURROGATE.search(text) is None:  # most pages: no copy of the text
+        return text
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
@@ -723,7 +798,8 @@ def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def _page(title: str, data: dict, table_rows: str, type_keys: str) -> str:
+def _page(title: str, blob: str, counts: tuple[dict, int, int], table_rows: str, type_keys: str) -> str:
+    """The page around the data (`embed_json`); counts: the data's `total`, `drawn` and `drawnEdges`."""
     style = _asset("report.css") + _type_css(TYPE_COLOURS)
     scripts = [_vendored("graphology.umd.min.js"), _vendored("sigma.min.js"), _asset("report.js")]
     # hashes of the exact text inlined below: the only style and scripts the page may use
@@ -734,11 +810,11 @@ def _page(title: str, data: dict, table_rows: str, type_keys: str) -> str:
         "img-src data:; connect-src 'none'; font-src 'none'; worker-src 'none'; "
         "base-uri 'none'; form-action 'none'"
     )
-    total, shown = data["total"], data["drawn"]
+    total, shown, drawn_edges = counts
     summary = (
         f"{total['nodes']:,} entities, {total['edges']:,} edges"
         + (f" — the {shown:,} most mentioned drawn" if shown < total["nodes"] else "")
-        + f", {data['drawnEdges']:,} edges drawn"
+        + f", {drawn_edges:,} edges drawn"
     )
     return _template("report.html").substitute(
         policy=_e(policy),
@@ -747,7 +823,7 @@ def _page(title: str, data: dict, table_rows: str, type_keys: str) -> str:
         summary=_e(summary),
         type_keys=type_keys,
         table_rows=table_rows,
-        data=embed_json(data),
+        data=blob,
         graphology=scripts[0],
         sigma=scripts[1],
         script=scripts[2],
