@@ -22,7 +22,7 @@ offsets, so the report highlights them as it does real ones.
     python benchmarks/corpus_stages.py --sizes 1000,5000
     python benchmarks/corpus_stages.py --quick            # 1k and 3k: a smoke run
     python benchmarks/corpus_stages.py --profile 10000    # cProfile of one size, in this process
-    python benchmarks/corpus_stages.py --pause-gc         # the cyclic garbage collector off meanwhile
+    python benchmarks/corpus_stages.py --gc-on            # the cyclic garbage collector on meanwhile
 """
 
 from __future__ import annotations
@@ -181,14 +181,14 @@ def synthetic_tables(
 
 
 def corpus_stages(
-    tables: CorpusTables, texts: dict[tuple[str, int], str], out_dir: Path, *, pause_gc: bool = False
+    tables: CorpusTables, texts: dict[tuple[str, int], str], out_dir: Path, *, pause_gc: bool = True
 ) -> dict[str, float]:
     """Relate and export as `pipeline.flow._corpus_stages` runs them (default settings); seconds of each.
 
-    The sentence table is made by `sentence_frame`, as the flow should make
-    it too (`pd.DataFrame(records)` deep-copies every record into a dict).
-    With `pause_gc`, Python's cyclic garbage collector is off meanwhile: each
-    of its full collections walks every object alive, millions here.
+    The sentence table is made by `sentence_frame`, as the flow makes it.
+    With `pause_gc`, Python's cyclic garbage collector is off meanwhile, as
+    the flow has it (`pipeline.flow._collector_paused`): each of its full
+    collections walks every object alive, millions here.
     """
     if pause_gc:
         gc.disable()
@@ -254,7 +254,7 @@ def child(articles: int, args: argparse.Namespace) -> dict:
     status = Path("/proc/self/status").read_text()
     before = int(status.split("VmRSS:")[1].split()[0])
     with tempfile.TemporaryDirectory(prefix="pressgraph-corpus-") as tmp:
-        seconds = corpus_stages(tables, texts, Path(tmp), pause_gc=args.pause_gc)
+        seconds = corpus_stages(tables, texts, Path(tmp), pause_gc=not args.gc_on)
         size = sum(f.stat().st_size for f in Path(tmp).iterdir())
     peak = int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0])
     return {
@@ -280,7 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--profile", type=int, metavar="ARTICLES", help="cProfile one size here; print the top 40")
     parser.add_argument(
-        "--pause-gc", action="store_true", help="turn Python's cyclic garbage collector off during relate and export"
+        "--gc-on",
+        action="store_true",
+        help="leave Python's cyclic garbage collector on during relate and export (the flow pauses it)",
     )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -293,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
             args.profile, mentions=args.mentions, sentences=args.sentences, pool=args.pool, zipf=args.zipf
         )
         with tempfile.TemporaryDirectory(prefix="pressgraph-corpus-") as tmp, cProfile.Profile() as profile:
-            print(corpus_stages(tables, texts, Path(tmp), pause_gc=args.pause_gc))
+            print(corpus_stages(tables, texts, Path(tmp), pause_gc=not args.gc_on))
         pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
         return 0
 
@@ -304,12 +306,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"corpus: {args.mentions} mentions in {args.sentences} sentences per article, "
-        f"pool {args.pool:,} entities, Zipf {args.zipf}; garbage collector {'paused' if args.pause_gc else 'on'}"
+        f"pool {args.pool:,} entities, Zipf {args.zipf}; garbage collector {'on' if args.gc_on else 'paused'}"
     )
     results = []
     for articles in sizes:
         options = [f"--{k}={getattr(args, k)}" for k in ("mentions", "sentences", "pool", "zipf", "seed")]
-        options += ["--pause-gc"] if args.pause_gc else []
+        options += ["--gc-on"] if args.gc_on else []
         command = [sys.executable, __file__, f"--child={articles}", *options]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode:
