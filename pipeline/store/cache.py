@@ -1,7 +1,12 @@
 """Per-article caches that never run code: checked msgpack entries of plain values.
 
-Two levels, each a folder of entries keyed by a content hash:
+Three levels, each a folder of entries keyed by a content hash:
 
+- prepared articles (`PreparedArticle`: the language check, the cleaned
+  blocks and the shingles that find copies): key = every field of the
+  article as read (its raw text, source, title...) and a signature of the
+  boilerplate rules, the settings and the code of ingest and clean. A
+  re-run then neither checks the language nor cleans an unchanged article.
 - annotations (`AnnotatedArticle`): key = the cleaned blocks of the article,
   the model's name, version and components, and the annotate settings.
   Changing the knowledge base, the linking rules or the relation settings
@@ -47,7 +52,7 @@ from typing import Any
 
 import srsly.msgpack
 
-from pipeline.records import AnnotatedArticle, ArticleResult, CleanArticle
+from pipeline.records import AnnotatedArticle, Article, ArticleResult, Block, CleanArticle
 
 # Bump when the layout of the cached records or the way they are built changes
 # (it is part of every key, and of every entry's header). 3 was the pickle cache.
@@ -69,7 +74,34 @@ class CacheEntryError(ValueError):
     """A cache entry that is not a valid entry of the expected record type."""
 
 
+@dataclasses.dataclass(frozen=True)
+class PreparedArticle:
+    """What an article becomes before the model: the first level of the cache.
+
+    An article skipped as not French has no blocks and no shingles.
+    """
+
+    doc_id: str
+    french: bool  # False: skipped as not French
+    language: str  # the language found when not French ("" when not checked or French)
+    confidence: float  # its probability
+    blocks: tuple[Block, ...]  # as `clean` gives them
+    shingles: tuple[int, ...]  # `ingest.shingles` of the blocks' text, sorted
+
+
 # ------------------------------------------------------------------ keys
+
+
+def article_key(article: Article, signature: str) -> str:
+    """Hash of every field of an article as read and of the ingest/clean signature."""
+    h = hashlib.sha256(f"{FORMAT_VERSION}\0{signature}\0".encode())
+    for name in _ARTICLE_FIELDS:
+        value = str(getattr(article, name))
+        h.update(f"{len(value)}:{value}".encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+_ARTICLE_FIELDS = [f.name for f in dataclasses.fields(Article)]
 
 
 def cache_key(article: CleanArticle, signature: str) -> str:
@@ -241,7 +273,7 @@ def _sequence_codec(item: _Codec) -> _Codec:
     return _Codec(plain, item.many, many, f"tuple[{item.name}, ...]")
 
 
-_CODECS: dict[type, _Codec] = {kind: _compile(kind) for kind in (AnnotatedArticle, ArticleResult)}
+_CODECS: dict[type, _Codec] = {kind: _compile(kind) for kind in (PreparedArticle, AnnotatedArticle, ArticleResult)}
 
 
 # ----------------------------------------------------------------- bytes
@@ -283,7 +315,7 @@ def _pack(value: Any) -> bytes:
         return _packer("surrogatepass").pack(value)
 
 
-def encode(record: AnnotatedArticle | ArticleResult) -> bytes:
+def encode(record: PreparedArticle | AnnotatedArticle | ArticleResult) -> bytes:
     """A cache entry for `record`: header + payload."""
     codec = _CODECS.get(type(record))
     if codec is None:
@@ -336,7 +368,7 @@ def _decode_payload(payload: bytes | memoryview, digest: bytes, kind: type) -> A
             gc.enable()
 
 
-def decode(data: bytes, kind: type) -> AnnotatedArticle | ArticleResult:
+def decode(data: bytes, kind: type) -> PreparedArticle | AnnotatedArticle | ArticleResult:
     """The record of type `kind` held by an entry made by `encode`.
 
     Raises:
@@ -366,7 +398,7 @@ class Cache:
     raises on an OSError either: the first one is reported and writes stop.
 
     Args:
-        kind: `AnnotatedArticle` or `ArticleResult`.
+        kind: `PreparedArticle`, `AnnotatedArticle` or `ArticleResult`.
         read: False to ignore what is stored (entries are still written).
         warn: called with a one-line message (default: printed to stderr).
     """
@@ -389,6 +421,13 @@ class Cache:
         """Where the entry of `key` lives (ValueError for a key that is not hex)."""
         _check_key(key)
         return self.folder / key[:2] / f"{key}{SUFFIX}"
+
+    def stored(self, key: str) -> bool:
+        """Whether there is an entry under `key` for `get` to read (it may still prove corrupt)."""
+        try:
+            return self.read and self.path(key).is_file()
+        except ValueError:
+            return False
 
     def get(self, key: str) -> Any | None:
         """The record stored under `key`, or None."""
@@ -477,6 +516,11 @@ def _remove(tmp: str | None) -> None:
             os.unlink(tmp)
 
 
+def prepared_cache(folder: Path, *, read: bool = True, warn: Callable[[str], None] | None = None) -> Cache:
+    """The prepared-article level of the cache under `folder`."""
+    return Cache(Path(folder) / "prepared", PreparedArticle, read=read, warn=warn)
+
+
 def annotation_cache(folder: Path, *, read: bool = True, warn: Callable[[str], None] | None = None) -> Cache:
     """The annotation level of the cache under `folder`."""
     return Cache(Path(folder) / "annotations", AnnotatedArticle, read=read, warn=warn)
@@ -491,10 +535,13 @@ __all__ = [
     "FORMAT_VERSION",
     "Cache",
     "CacheEntryError",
+    "PreparedArticle",
     "annotation_cache",
+    "article_key",
     "cache_key",
     "decode",
     "derived_key",
     "encode",
+    "prepared_cache",
     "result_cache",
 ]
