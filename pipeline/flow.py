@@ -139,6 +139,7 @@ class RunResult:
     cleaned: int = 0  # articles language-checked and cleaned (not found in the prepared-article cache)
     timings: dict[str, float] = field(default_factory=dict)
     errors: list[ReadError] = field(default_factory=list)
+    betweenness: str = ""  # how the graph's betweenness was computed (see `Exported`)
 
     def summary(self) -> str:
         problems = f"{self.failed} failed"
@@ -653,7 +654,8 @@ def _run(
         and previous.get("outputs") == output_files(current)
     )
     if up_to_date:
-        counts = previous["counts"]  # same articles, settings and code as the outputs already there
+        # same articles, settings and code as the outputs already there
+        counts = previous["counts"] | {"betweenness": previous.get("betweenness", "")}
         clock.seconds["export"] = 0.0
     elif processed == 0 and current is not None:
         counts = {"mentions": 0, "entities": 0, "edges": 0}  # nothing to replace the previous tables with
@@ -668,6 +670,7 @@ def _run(
         mentions=counts["mentions"],
         entities=counts["entities"],
         edges=counts["edges"],
+        betweenness=counts.get("betweenness", ""),
         seconds=time.perf_counter() - started,
         cache_hits=sum(c.hits for c in (res.annotations, res.results) if c),
         annotated=clock.counts.get("annotated", 0),
@@ -894,16 +897,32 @@ def _corpus_stages(corpus: _Corpus, res: _Resources, config: PipelineConfig, clo
         evidence=evidence,
         errors=corpus.errors,
     )
-    export_outputs(
+    written = export_outputs(
         out,
         tables,
         backbone_alpha=config.relate.backbone_alpha,
         raw_csv=config.output.raw_csv,
         name=Path(os.path.abspath(config.output.out_dir)).name,
         report=config.report,
+        exact_betweenness_max_nodes=config.output.exact_betweenness_max_nodes,
+        betweenness_samples=config.output.betweenness_samples,
     )
     clock.add("export", t)
-    return {"mentions": len(mentions), "entities": len(entities), "edges": len(edges)}
+    return {
+        "mentions": len(mentions),
+        "entities": len(entities),
+        "edges": len(edges),
+        "betweenness": written.betweenness,
+    }
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What `export_outputs` wrote: rows per table, and how betweenness was computed
+    ("exact", or "sampled: k of n nodes as sources, seed s")."""
+
+    rows: dict[str, int]
+    betweenness: str
 
 
 def export_outputs(
@@ -914,10 +933,15 @@ def export_outputs(
     raw_csv: bool = False,
     name: str = "",
     report: ReportConfig | None = None,
-) -> dict[str, int]:
-    """The export stage and the report over the corpus tables, written to `out_dir`; returns rows per table.
+    exact_betweenness_max_nodes: int | None = None,
+    betweenness_samples: int | None = None,
+) -> Exported:
+    """The export stage and the report over the corpus tables, written to `out_dir`.
 
     Args:
+        exact_betweenness_max_nodes, betweenness_samples: when betweenness is
+            estimated, from how many sources (default: `build_graph`'s, the
+            defaults of the `output` settings).
         raw_csv: keep text cells as they are (by default cells a spreadsheet
             would run as formulas get a leading apostrophe).
         name: the output folder's name in the report's title (default: `out_dir`'s).
@@ -928,7 +952,15 @@ def export_outputs(
     from pipeline.views.report import render_report
 
     tables = replace(tables, evidence=sorted_evidence(tables.evidence))
-    graph = build_graph(tables.entities, tables.edges, backbone_alpha=backbone_alpha)
+    sampling = {
+        k: v
+        for k, v in (
+            ("exact_betweenness_max_nodes", exact_betweenness_max_nodes),
+            ("betweenness_samples", betweenness_samples),
+        )
+        if v is not None
+    }
+    graph = build_graph(tables.entities, tables.edges, backbone_alpha=backbone_alpha, **sampling)
     title = f"pressgraph — {name or Path(out_dir).name}"
     settings = asdict(report) if report else {}
     html = render_report(
@@ -941,7 +973,8 @@ def export_outputs(
         **settings,
     )
     files = graph_files(graph) | {"report.html": html.encode("utf-8")}
-    return write_outputs(Path(out_dir), output_tables(tables) | gephi_tables(graph), files, raw_csv=raw_csv)
+    rows = write_outputs(Path(out_dir), output_tables(tables) | gephi_tables(graph), files, raw_csv=raw_csv)
+    return Exported(rows, graph.graph["betweenness"])
 
 
 def _relate(
@@ -997,6 +1030,8 @@ def _run_info(inputs: list[Path], config: PipelineConfig, res: _Resources, corpu
             "linked": result.linked,
             "cleaned": result.cleaned,
         },
+        # "exact", or how it was estimated above output.exact_betweenness_max_nodes entities
+        "betweenness": result.betweenness,
         "timings": result.timings,
         "seconds": round(result.seconds, 3),
         "errors": [{"source": e.source, "problem": e.problem} for e in corpus.errors],

@@ -149,3 +149,24 @@ def test_typed_relations_with_their_evidence(out, subject, relation, object_, wo
     texts = {p.stem: p.read_text(encoding="utf-8") for p in ARTICLES.glob("*.txt")}
     for r in rows.itertuples():
         assert texts[r.doc_id][r.start : r.end] == r.text  # the sentence, at its raw offsets
+
+
+def test_run_json_says_how_betweenness_was_computed(shipped_run, tmp_path):
+    """Exact on a small graph; above output.exact_betweenness_max_nodes, sampled,
+    and both run.json and the graph files say so."""
+    from pipeline import load_config, run
+
+    assert json.loads((shipped_run.out_dir / "run.json").read_text(encoding="utf-8"))["betweenness"] == "exact"
+    cfg = load_config(
+        overrides={
+            "output.out_dir": tmp_path / "sampled",
+            "annotate.cache_dir": shipped_run.out_dir.parent / "cache",
+            "output.exact_betweenness_max_nodes": 10,
+            "output.betweenness_samples": 5,
+        }
+    )
+    result = run([ARTICLES], cfg)
+    info = json.loads((result.out_dir / "run.json").read_text(encoding="utf-8"))
+    assert info["betweenness"].startswith("sampled: 5 of ") and info["betweenness"].endswith("seed 42")
+    assert nx.read_graphml(result.out_dir / "graph.graphml").graph["betweenness"] == info["betweenness"]
+    assert info["counts"]["annotated"] == 0  # the settings change only the graph: every article from the cache
