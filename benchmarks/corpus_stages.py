@@ -4,8 +4,8 @@ Each size runs in its own child process, which builds the records the link
 and extract stages hand over (`Mention`, `Entity`, `SentenceRow`,
 `DocumentRow`, `Relation`, the evidence sentences' text), then runs what
 `pipeline.flow._corpus_stages` runs after linking: the relate stage
-(`mention_frame`, `cooccurrences`, `edge_evidence`, `relation_evidence`,
-with the default settings) and `export_outputs` (every CSV table, GraphML,
+(`pipeline.flow.relate_corpus` and `relation_evidence`, with the default
+settings) and `export_outputs` (every CSV table, GraphML,
 GEXF, graph.json and report.html written to a temporary folder). The model
 is not involved.
 
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import gc
 import json
 import os
 import platform
@@ -38,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -47,7 +47,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from pipeline.config import load_config  # noqa: E402
-from pipeline.flow import export_outputs  # noqa: E402
+from pipeline.flow import collector_paused, export_outputs, relate_corpus  # noqa: E402
 from pipeline.records import (  # noqa: E402
     CorpusTables,
     DocumentRow,
@@ -56,13 +56,7 @@ from pipeline.records import (  # noqa: E402
     Relation,
     SentenceRow,
 )
-from pipeline.stages.relate import (  # noqa: E402
-    cooccurrences,
-    edge_evidence,
-    mention_frame,
-    relation_evidence,
-    sentence_frame,
-)
+from pipeline.stages.relate import relation_evidence  # noqa: E402
 
 TYPES = ("PER", "ORG", "STATE", "LOC")
 TYPE_SHARES = (0.45, 0.25, 0.15, 0.15)
@@ -185,44 +179,19 @@ def corpus_stages(
 ) -> dict[str, float]:
     """Relate and export as `pipeline.flow._corpus_stages` runs them (default settings); seconds of each.
 
-    The sentence table is made by `sentence_frame`, as the flow makes it.
     With `pause_gc`, Python's cyclic garbage collector is off meanwhile, as
-    the flow has it (`pipeline.flow._collector_paused`): each of its full
+    the flow has it (`pipeline.flow.collector_paused`): each of its full
     collections walks every object alive, millions here.
     """
-    if pause_gc:
-        gc.disable()
-    try:
+    with collector_paused() if pause_gc else nullcontext():
         return _corpus_stages(tables, texts, out_dir)
-    finally:
-        if pause_gc:
-            gc.enable()
 
 
 def _corpus_stages(tables: CorpusTables, texts: dict[tuple[str, int], str], out_dir: Path) -> dict[str, float]:
     config = load_config(overrides={"output.out_dir": out_dir})
     rel = config.relate
     started = time.perf_counter()
-    # pipeline.flow._relate
-    frame = mention_frame(tables.mentions)
-    sentences = sentence_frame(tables.sentences)
-    edges = cooccurrences(
-        frame,
-        sentences,
-        window=rel.window,
-        k=rel.window_sentences,
-        min_weight=rel.min_weight,
-        dates={d.doc_id: d.date for d in tables.documents},
-        max_sentence_entities=rel.max_sentence_entities,
-    )
-    evidence = edge_evidence(
-        frame,
-        edges,
-        sentences,
-        texts,
-        max_per_edge=rel.max_evidence_per_edge,
-        max_sentence_entities=rel.max_sentence_entities,
-    )
+    edges, evidence = relate_corpus(tables.mentions, tables.sentences, tables.documents, texts, rel, capitals={})
     evidence += relation_evidence(tables.relations, tables.sentences)
     related = time.perf_counter()
     export_outputs(

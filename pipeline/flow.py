@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
@@ -42,7 +42,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from pipeline import __version__
-from pipeline.config import PipelineConfig, ReportConfig, with_overrides
+from pipeline.config import PipelineConfig, RelateConfig, ReportConfig, with_overrides
 from pipeline.executors import Background, Dask, Executor, Processes, Serial
 from pipeline.kb import KnowledgeBase
 from pipeline.nlp import installed_signature, load_nlp, model_signature
@@ -660,7 +660,7 @@ def _run(
     elif processed == 0 and current is not None:
         counts = {"mentions": 0, "entities": 0, "edges": 0}  # nothing to replace the previous tables with
     else:
-        with _collector_paused():  # millions of small records, none of them in a cycle
+        with collector_paused():  # millions of small records, none of them in a cycle
             counts = _corpus_stages(corpus, res, config, clock, version.path)
     result = RunResult(
         out_dir=out_dir,
@@ -857,7 +857,7 @@ def _save_text(article: Article, version: NewVersion) -> str:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off for a while: the corpus stages
     build millions of records that hold no cycles, and each collection pass
     would walk them all again (35 s of 120 s at 100,000 synthetic articles,
@@ -883,7 +883,9 @@ def _corpus_stages(corpus: _Corpus, res: _Resources, config: PipelineConfig, clo
         replace(r, subject=renamed.get(r.subject, r.subject), object=renamed.get(r.object, r.object))
         for r in corpus.relations
     ]
-    edges, evidence = _relate(mentions, corpus, kb, config)
+    edges, evidence = relate_corpus(
+        mentions, corpus.sentences, corpus.documents.values(), corpus.sentence_text, config.relate, kb.capitals
+    )
     evidence += relation_evidence(relations, corpus.sentences)
     t = clock.add("relate", t)
     tables = CorpusTables(
@@ -977,30 +979,36 @@ def export_outputs(
     return Exported(rows, graph.graph["betweenness"])
 
 
-def _relate(
-    mentions: list[Mention], corpus: _Corpus, kb: KnowledgeBase, config: PipelineConfig
+def relate_corpus(
+    mentions: list[Mention],
+    sentences: Iterable[SentenceRow],
+    documents: Iterable[DocumentRow],
+    sentence_text: Mapping[tuple[str, int], str],
+    rel: RelateConfig,
+    capitals: Mapping[str, str],
 ) -> tuple[list[Cooccurrence], list[Evidence]]:
+    """The relate stage as a run does it: co-occurrence edges of the linked
+    mentions and their evidence sentences (`sentence_text`: (doc_id,
+    sentence_id) -> text); `capitals` folds capitals into their states when
+    `rel.fold_capitals` says so."""
     from pipeline.stages.relate import cooccurrences, edge_evidence, mention_frame, sentence_frame
 
-    rel = config.relate
-    frame = mention_frame(
-        mentions, fold_metonyms=rel.fold_metonyms, capitals=kb.capitals if rel.fold_capitals else None
-    )
-    sentences = sentence_frame(corpus.sentences)
+    frame = mention_frame(mentions, fold_metonyms=rel.fold_metonyms, capitals=capitals if rel.fold_capitals else None)
+    table = sentence_frame(sentences)
     edges = cooccurrences(
         frame,
-        sentences,
+        table,
         window=rel.window,
         k=rel.window_sentences,
         min_weight=rel.min_weight,
-        dates={d.doc_id: d.date for d in corpus.documents.values()},
+        dates={d.doc_id: d.date for d in documents},
         max_sentence_entities=rel.max_sentence_entities,
     )
     evidence = edge_evidence(
         frame,
         edges,
-        sentences,
-        corpus.sentence_text,
+        table,
+        sentence_text,
         max_per_edge=rel.max_evidence_per_edge,
         max_sentence_entities=rel.max_sentence_entities,
     )
