@@ -1,8 +1,10 @@
 """Typed records passed between the stages.
 
-Every record is a frozen dataclass, except the three the annotate stage
-makes by the million (`Token`, `Sentence`, `NerSpan`): those are named
-tuples, several times cheaper to build, pickle and load. The records written
+Every record is a frozen dataclass with slots (no per-instance dict: a
+hundred thousand articles hold millions of mentions, sentence rows and
+evidence rows), except the three the annotate stage makes by the million
+(`Token`, `Sentence`, `NerSpan`): those are named tuples, several times
+cheaper to build, pickle and load. The records written
 as CSV tables
 (`DocumentRow`, `Mention`, `Entity`, `Cooccurrence`, `Relation`, `BlockRow`,
 `SentenceRow`, `EvidenceRow`) have one field per column: the CSV headers come from `dataclasses.fields`.
@@ -20,7 +22,7 @@ from typing import NamedTuple
 # ---------------------------------------------------------------- ingest
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fields:
     """The keys (JSON Lines) or column names (CSV) of an article's fields.
 
@@ -41,7 +43,7 @@ class Fields:
             raise ValueError("Fields.text must name the field holding the article text; got ''")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KBTable:
     """The rows of one CSV file of a knowledge-base folder, and the file they came from."""
 
@@ -50,7 +52,7 @@ class KBTable:
     rows: list[dict[str, str]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InputFile:
     """The bytes of one input file, as read."""
 
@@ -58,7 +60,7 @@ class InputFile:
     data: bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Article:
     """One input document as read from disk."""
 
@@ -75,7 +77,7 @@ class Article:
     offsets_in_file: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReadError:
     """An input that could not be read (or a part of one)."""
 
@@ -86,7 +88,7 @@ class ReadError:
 # ----------------------------------------------------------------- clean
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """A heading, paragraph, list item or caption of an article.
 
@@ -101,7 +103,7 @@ class Block:
     raw_end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CleanArticle:
     """An article split into content blocks, page furniture removed."""
 
@@ -146,7 +148,7 @@ class NerSpan(NamedTuple):
     label: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnnotatedArticle:
     """What the neural model says about one article: the cached result."""
 
@@ -159,7 +161,7 @@ class AnnotatedArticle:
 # ------------------------------------------------------------------ link
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mention:
     """A mention of an entity, a row of mentions.csv."""
 
@@ -175,7 +177,7 @@ class Mention:
     refers_to: str  # entity id of the state a capital or seat stands for
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entity:
     """A canonical entity, a row of entities.csv."""
 
@@ -191,7 +193,7 @@ class Entity:
 # ---------------------------------------------------------------- relate
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cooccurrence:
     """Two entities sharing windows (sentences by default); `source` < `target`.
 
@@ -213,7 +215,7 @@ class Cooccurrence:
     last_date: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EvidenceRow:
     """A sentence behind an edge or a relation, a row of evidence.csv.
 
@@ -233,14 +235,14 @@ class EvidenceRow:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence(EvidenceRow):
     """An evidence row with its sentence's text, as the report shows it."""
 
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SentenceRow:
     """Where a sentence lies: kept for windows and evidence, a row of sentences.csv."""
 
@@ -252,7 +254,7 @@ class SentenceRow:
     text: str = ""  # the sentence, when evidence.csv cites it (sentences.csv); else ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Relation:
     """A typed relation read off the dependency parse, a row of relations.csv."""
 
@@ -266,7 +268,7 @@ class Relation:
     evidence: str  # the sentence text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RelationRow:
     """A row of relations.csv: a `Relation` with the names of its two entities next to their ids."""
 
@@ -285,7 +287,7 @@ class RelationRow:
 # ---------------------------------------------------------------- export
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocumentRow:
     """A row of documents.csv: what happened to one input article."""
 
@@ -304,7 +306,7 @@ class DocumentRow:
     text_file: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BlockRow:
     """A row of blocks.csv: the content kept by cleaning, in raw offsets."""
 
@@ -315,7 +317,7 @@ class BlockRow:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArticleResult:
     """All the corpus-level stages need of one article; cached per article.
 
@@ -331,7 +333,7 @@ class ArticleResult:
     evidence: tuple[tuple[int, str], ...]  # (sentence_id, text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GephiNode:
     """A row of nodes.csv, Gephi's node spreadsheet: its column names are Gephi's."""
 
@@ -348,7 +350,7 @@ class GephiNode:
     community: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GephiEdge:
     """A row of edges.csv, Gephi's edge spreadsheet."""
 
@@ -365,7 +367,7 @@ class GephiEdge:
     last_date: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CorpusTables:
     """The rows of every table of a run, as the corpus-level stages leave them."""
 
