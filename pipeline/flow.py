@@ -991,28 +991,20 @@ def relate_corpus(
     mentions and their evidence sentences (`sentence_text`: (doc_id,
     sentence_id) -> text); `capitals` folds capitals into their states when
     `rel.fold_capitals` says so."""
-    from pipeline.stages.relate import cooccurrences, edge_evidence, mention_frame, sentence_frame
+    from pipeline.stages.relate import edges_and_evidence, mention_frame, sentence_frame
 
     frame = mention_frame(mentions, fold_metonyms=rel.fold_metonyms, capitals=capitals if rel.fold_capitals else None)
-    table = sentence_frame(sentences)
-    edges = cooccurrences(
+    return edges_and_evidence(
         frame,
-        table,
+        sentence_frame(sentences),
+        sentence_text,
         window=rel.window,
         k=rel.window_sentences,
         min_weight=rel.min_weight,
         dates={d.doc_id: d.date for d in documents},
         max_sentence_entities=rel.max_sentence_entities,
-    )
-    evidence = edge_evidence(
-        frame,
-        edges,
-        table,
-        sentence_text,
         max_per_edge=rel.max_evidence_per_edge,
-        max_sentence_entities=rel.max_sentence_entities,
     )
-    return edges, evidence
 
 
 def _run_info(inputs: list[Path], config: PipelineConfig, res: _Resources, corpus: _Corpus, result: RunResult) -> dict:
