@@ -6,6 +6,7 @@ import random
 import re
 import subprocess
 import sys
+from operator import attrgetter
 
 import igraph
 import networkx as nx
@@ -383,3 +384,107 @@ def test_graphs_the_templates_were_not_made_for_are_written_by_networkx():
     graph.add_edge(1, 2, weight=1)  # ids that are not text
     graph.add_node("a", id="x", pid="p")  # attributes GEXF reads as structure
     assert _written(graph) == _networkx_bytes(graph)
+
+
+def _awkward_graph() -> nx.Graph:
+    """Names JSON and templates treat apart, 0.0 beside -0.0 in a column, NaN, mixed signatures in a window."""
+    g = nx.Graph(name="g{0}")
+    g.add_node("a{0}", **{"{k}": 1, 'q"': -0.0, "z": 0.0, "id": "own"})
+    g.add_node("b\\", **{"{k}": 2, 'q"': 0.0, "z": -0.0, "id": "x"})
+    g.add_node("c", **{"{k}": True, 'q"': math.nan, "z": 1.0, "id": "y"})  # a boolean where the others have ints
+    g.add_edge("a{0}", "b\\", source="s", target=3, w=math.nan, note='say "hi"\\')
+    g.add_edge("b\\", "c", source="t", target=4, w=0.5, note="tab\there")
+    g.add_edge("c", "a{0}")
+    return g
+
+
+@pytest.mark.parametrize("pieces", [1, 2, 10_000])
+def test_awkward_graph_files_are_the_bytes_networkx_writes(pieces, monkeypatch):
+    graph = _awkward_graph()
+    expected = _networkx_bytes(graph)
+    monkeypatch.setattr("pipeline.stages.export._PIECES", pieces)
+    assert _written(graph) == expected
+
+
+def test_text_xml_forbids_becomes_spaces_in_every_graph_file():
+    from pipeline.stages.export import xml_safe
+
+    graph = _dated_graph()
+    assert xml_safe(graph) is graph
+    bad = nx.relabel_nodes(graph, {"Q01": "Q\x0101"})
+    bad.nodes["Q02"]["name"] = "Entité\x02 2"
+    bad.edges[next(iter(bad.edges))]["start"] = "2024\x0b"
+    safe = xml_safe(bad)
+    assert safe is not bad and "Q 01" in safe and safe.nodes["Q02"]["name"] == "Entité  2"
+    assert _written(bad) == _networkx_bytes(safe)
+
+
+def test_gephi_edges_go_from_their_smaller_end_in_order():
+    from pipeline.stages.export import gephi_tables
+
+    graph = _dated_graph()
+    shuffled = nx.Graph()
+    nodes = list(graph.nodes(data=True))
+    random.Random(5).shuffle(nodes)
+    shuffled.add_nodes_from(nodes)  # the edges are listed from ends of any order
+    edges = list(graph.edges(data=True))
+    random.Random(6).shuffle(edges)
+    shuffled.add_edges_from((b, a, d) if i % 2 else (a, b, d) for i, (a, b, d) in enumerate(edges))
+    ordered = sorted((*sorted((a, b)), d) for a, b, d in graph.edges(data=True))
+    expected = [
+        (a, b, d["weight"], "Undirected", d["documents"], d["sentences"], d["pmi"], d["npmi"], d["jaccard"])
+        + (d.get("start", ""), d.get("end", ""))
+        for a, b, d in ordered
+    ]
+    for g in (graph, shuffled):
+        assert list(gephi_tables(g)["edges.csv"][1]) == expected
+
+
+def test_cited_sentences_get_the_last_citing_text_unless_it_is_empty():
+    from pipeline.records import Evidence, EvidenceRow, SentenceRow
+    from pipeline.stages.export import output_tables, sorted_evidence
+
+    sentences = [SentenceRow("d", i, 0, 10 * i, 10 * i + 9, "own" if i == 3 else "") for i in (3, 0, 2, 1)]
+    evidence = [
+        Evidence("edge", "Q1", "Q2", "", "d", 0, 0, 9, "first"),
+        Evidence("edge", "Q1", "Q3", "", "d", 0, 0, 9, "last"),
+        Evidence("edge", "Q1", "Q2", "", "d", 3, 30, 39, ""),  # no text: the sentence keeps its own
+        EvidenceRow("edge", "Q1", "Q2", "", "d", 2, 20, 29),  # a row without text
+    ]
+    tables = CorpusTables(sentences=sentences, evidence=evidence)
+    rows = list(output_tables(tables)["sentences.csv"][1])
+    assert rows == [
+        ("d", 0, 0, 0, 9, "last"),
+        ("d", 1, 0, 10, 19, ""),
+        ("d", 2, 0, 20, 29, ""),
+        ("d", 3, 0, 30, 39, "own"),
+    ]
+    once = sorted_evidence(evidence)
+    key = attrgetter("kind", "source", "target", "relation", "doc_id", "sentence_id")
+    assert list(once) == sorted(evidence, key=key)
+    assert sorted_evidence(once) is once  # sorted once, not again
+
+
+def test_values_no_template_is_made_for_are_written_by_networkx():
+    graph = _dated_graph()
+    graph.nodes["Q01"]["aliases"] = ["a", "b"]  # GraphML and GEXF have no list type; JSON has
+
+    def outcome(write) -> bytes | type:
+        buffer = io.BytesIO()
+        try:
+            write(buffer)
+        except Exception as err:  # what networkx's writer raises, ours raises
+            return type(err)
+        return re.sub(rb' lastmodifieddate="[0-9-]+"', b"", buffer.getvalue())
+
+    def node_link(file) -> None:
+        data = nx.node_link_data(graph, edges="edges")
+        file.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+    expected = {
+        "graph.graphml": outcome(lambda f: nx.write_graphml(graph, f)),
+        "graph.gexf": outcome(lambda f: nx.write_gexf(graph, f)),
+        "graph.json": outcome(node_link),
+    }
+    assert isinstance(expected["graph.json"], bytes)
+    assert {name: outcome(write) for name, write in graph_files(graph).items()} == expected

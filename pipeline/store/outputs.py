@@ -21,9 +21,9 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import chain, islice
-from operator import attrgetter
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from itertools import chain, compress, filterfalse, islice, repeat
+from operator import attrgetter, itemgetter, not_
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -73,53 +73,179 @@ def write_records(path: Path, record_type: type, records: Iterable[Any], *, raw_
     cells a spreadsheet would run as formulas (`neutralise_formula`; scraped
     text can carry them) get a leading apostrophe unless `raw_text`.
     """
-    return write_rows(path, record_type, map(_cells(record_type), records), raw_text=raw_text)
+    return _write_chunks(path, record_type, _record_columns(record_type, records), raw_text=raw_text)
 
 
 def write_rows(path: Path, record_type: type, rows: Iterable[Sequence], *, raw_text: bool = False) -> int:
     """Write rows of cells, in the columns of `record_type`, as a CSV table: `write_records` of tuples.
 
-    Written a few thousand rows at a time, each column of them neutralised at
-    once (`neutralise_columns`), by `csv`'s C writer.
+    `rows` may also give its cells column by column, as its attribute
+    `column_chunks` (iterating `rows` still gives the rows): chunks of at
+    least one row, each a list of columns. Those are written without making
+    the rows.
+    """
+    chunks = getattr(rows, "column_chunks", None)
+    return _write_chunks(path, record_type, _row_columns(rows) if chunks is None else chunks, raw_text=raw_text)
+
+
+def _write_chunks(path: Path, record_type: type, chunks: Iterable[Sequence[Sequence]], *, raw_text: bool) -> int:
+    """Write chunks of rows given column by column as a CSV table, atomically. Returns the row count.
+
+    Each chunk is made text a column at a time (`_csv_text`), the bytes
+    `csv`'s writer would write; a chunk with cells of other types is written
+    by that writer.
     """
     count = 0
+    numbers: dict[type, dict] = {}  # the texts of the numbers written so far, by type
 
     def write(f):
         nonlocal count
         writer = csv.writer(f)  # QUOTE_MINIMAL with the "\r\n" line terminator: quotes any cell with CR or LF
         writer.writerow(column_names(record_type))
-        rows_left = iter(rows)
-        while chunk := list(islice(rows_left, _CHUNK)):
-            writer.writerows(chunk if raw_text else zip(*neutralise_columns(zip(*chunk))))
-            count += len(chunk)
+        for columns in chunks:
+            text = _csv_text(columns, numbers, raw_text=raw_text)
+            if text is None:
+                writer.writerows(zip(*(columns if raw_text else neutralise_columns(columns))))
+            else:
+                f.write(text)
+            count += len(columns[0])
 
     atomic_write(path, write)
     return count
 
 
-_CHUNK = 20_000  # rows written at a time
+_CHUNK = 2_000  # rows written at a time: a chunk's columns stay in the processor's cache
+
+
+def _row_columns(rows: Iterable[Sequence]) -> Iterator[list[tuple]]:
+    """Rows of cells `_CHUNK` at a time, column by column."""
+    rows = iter(rows)
+    while chunk := list(islice(rows, _CHUNK)):
+        yield list(zip(*chunk))
+
+
+def _record_columns(record_type: type, records: Iterable[Any]) -> Iterator[list[list]]:
+    """The cells of dataclass records in the columns of `record_type`, `_CHUNK` records at a time, column by column.
+
+    Plain attribute reads: the columns are scalars, so `dataclasses.astuple`
+    (a recursive deep copy) would give the same values far slower.
+    """
+    getters = [attrgetter(name) for name in column_names(record_type)]
+    records = iter(records)
+    while chunk := list(islice(records, _CHUNK)):
+        yield [list(map(get, chunk)) for get in getters]
+
+
+# Text starting with one of these is never run as a formula: a letter, a
+# digit or common punctuation is a visible character that is none of
+# _FORMULA_CHARS or _ALWAYS. Most cells start so; only the others need a look.
+_SAFE_CHARS = r"""\w"«»(\[.,;:!?/&%$€*#<>"""
+_SAFE_START = re.compile(f"[{_SAFE_CHARS}]")
+_UNSAFE = re.compile(f"[^{_SAFE_CHARS}]")  # searched in the first characters of many texts at once
+_FIRST = itemgetter(slice(1))  # the first character of a text, "" of ""
 
 
 def neutralise_columns(columns: Iterable[Sequence]) -> list[Sequence]:
     """`neutralise_formula` of every cell, column by column: each distinct value of a column is looked at once."""
     out = []
     for column in columns:
-        changed = {v: "'" + v for v in set(column) if isinstance(v, str) and v and _runs_as_formula(v)}
+        distinct = set(column)
+        try:
+            changed = _formulas(distinct)
+        except TypeError:  # a column that is not all text: numbers, None
+            changed = _formulas(list(filter(str.__instancecheck__, distinct)))
         out.append(list(map(changed.get, column, column)) if changed else column)
     return out
 
 
-def _cells(record_type: type) -> Callable[[Any], tuple]:
-    """The cells of a record, in column order.
+def _formulas(texts: Collection[str]) -> dict[str, str]:
+    """text -> `neutralise_formula(text)`, for those of `texts` it changes.
 
-    Plain attribute reads: the columns are scalars, so `dataclasses.astuple`
-    (a recursive deep copy, most of the cost of writing a table) gives the
-    same values far slower.
+    Text whose first character is safe is left out at C speed: all of it at
+    once, most often.
     """
-    names = column_names(record_type)
-    if len(names) == 1:  # attrgetter of one name returns the value, not a tuple
-        return lambda record: (getattr(record, names[0]),)
-    return attrgetter(*names)
+    if _UNSAFE.search("".join(map(_FIRST, texts))) is None:
+        return {}
+    suspects = filterfalse(_SAFE_START.match, texts)
+    return {v: "'" + v for v in suspects if v and _runs_as_formula(v)}
+
+
+# csv's writer (QUOTE_MINIMAL, rows ending with "\r\n") quotes a cell holding one of these, doubling its quotes.
+_QUOTED = ',"\r\n'
+
+
+def _csv_text(columns: Sequence[Sequence], numbers: dict[type, dict], *, raw_text: bool) -> str | None:
+    """Rows given column by column as the text `csv.writer` writes for them (after
+    `neutralise_columns` unless `raw_text`); None for rows it must write itself.
+
+    Text is looked at all at once, or a distinct value at a time; numbers
+    are written as csv writes them (`str`, and `repr` for floats), the text
+    of each remembered in `numbers` for the next chunks. Other cells (None,
+    text mixed with numbers), and rows of one cell, which csv quotes when
+    empty, are left to csv.
+    """
+    if len(columns) < 2:
+        return None
+    cells = []
+    for column in columns:
+        texts = _csv_column(column, numbers, raw_text=raw_text)
+        if texts is None:
+            return None
+        cells.append(texts)
+    return "\r\n".join(map(",".join, zip(*cells))) + "\r\n"
+
+
+def _csv_column(column: Sequence, numbers: dict[type, dict], *, raw_text: bool) -> Sequence[str] | None:
+    """The cells of one column as csv writes them; None when they are not all text or all numbers."""
+    if not isinstance(column[0], str):
+        return _csv_numbers(column, numbers)
+    try:
+        # a column of few distinct texts is looked at a distinct text at a time
+        texts = set(column) if len(set(column[:100])) < 50 else column
+        lines = "\n".join(texts)
+    except TypeError:  # not all text
+        return _csv_numbers(column, numbers)
+    # most columns need nothing done: told at C speed from all their text at
+    # once (a text holding a LF adds one to the len - 1 joining them)
+    quotes = any(c in lines for c in ',"\r') or lines.count("\n") >= len(texts)
+    formulas = not raw_text and _UNSAFE.search("".join(map(_FIRST, texts))) is not None
+    if not (quotes or formulas):
+        return column
+    distinct = texts if isinstance(texts, set) else set(column)
+    changed = _formulas(distinct) if formulas else {}
+    for value in _containing(distinct, _QUOTED) if quotes else ():
+        text = changed.get(value, value)
+        changed[value] = '"' + text.replace('"', '""') + '"'
+    return list(map(changed.get, column, column)) if changed else column
+
+
+def _csv_numbers(column: Sequence, numbers: dict[type, dict]) -> list[str] | None:
+    """Numbers as csv writes them, `repr` of a float and `str` of the others; None for other cells.
+
+    Each distinct int or float is made text once (most recur), kept in
+    `numbers` by type: a set or dict of values folds 1, 1.0 and True together.
+    """
+    kinds = set(map(type, column))  # of every cell
+    if not kinds <= {int, bool, float}:
+        return None
+    if kinds == {int} or kinds == {float}:
+        distinct = set(column)
+        if kinds == {int} or 0.0 not in distinct:  # equal floats have one text, but for 0.0 and -0.0
+            texts = numbers.setdefault(kinds.pop(), {})
+            new = distinct.difference(texts)
+            texts.update(zip(new, map(repr, new)))
+            return list(map(texts.__getitem__, column))
+    return list(map(str, column))  # `repr` of a float is its `str`
+
+
+def _containing(texts: Iterable[str], chars: str) -> list[str]:
+    """Those of `texts` holding one of `chars`, by `in` tests: at C speed, where a regex looks at each character."""
+    found, rest = [], list(texts)
+    for c in chars:  # each text looked at until one is found in it
+        holds = list(map(str.__contains__, rest, repeat(c)))
+        found += compress(rest, holds)
+        rest = list(compress(rest, map(not_, holds)))
+    return found
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -142,20 +268,23 @@ def write_outputs(
 
     Args:
         tables: `name.csv` -> (record type, rows): the rows are records of
-            that type, or tuples of cells in its columns.
+            that type, or tuples of cells in its columns, or cells given
+            column by column (`write_rows`).
         files: file name -> its bytes, or a function writing them into a binary file.
     """
     rows = {}
     for name, (record_type, records) in tables.items():
+        path = out_dir / name
+        if getattr(records, "column_chunks", None) is not None:
+            rows[name] = write_rows(path, record_type, records, raw_text=raw_csv)
+            continue
         records = iter(records)
         first = next(records, None)
-        if first is None:
-            rows[name] = write_rows(out_dir / name, record_type, (), raw_text=raw_csv)
-            continue
-        cells = chain((first,), records)
-        if not isinstance(first, tuple):
-            cells = map(_cells(record_type), cells)
-        rows[name] = write_rows(out_dir / name, record_type, cells, raw_text=raw_csv)
+        records = chain(() if first is None else (first,), records)
+        if first is None or isinstance(first, tuple):
+            rows[name] = write_rows(path, record_type, records, raw_text=raw_csv)
+        else:
+            rows[name] = write_records(path, record_type, records, raw_text=raw_csv)
     for name, data in files.items():
         write_bytes(out_dir / name, data)
     return rows
