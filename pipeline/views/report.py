@@ -31,12 +31,14 @@ import math
 import random
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
-from operator import attrgetter
+from itertools import compress, islice, repeat
+from operator import attrgetter, ge, itemgetter, methodcaller
 from pathlib import Path, PurePath
 from string import Template
 from typing import Any
@@ -149,7 +151,7 @@ def render_report(
     """
     if colour_by not in COLOUR_MODES:
         raise ValueError(f"colour_by = {colour_by!r} is invalid; expected one of {', '.join(map(repr, COLOUR_MODES))}")
-    data = report_data(
+    data, evidence_of = _report_parts(
         graph,
         entities,
         evidence,
@@ -167,7 +169,7 @@ def render_report(
     data["colourBy"] = colour_by
     counts = (data["total"], data["drawn"], data["drawnEdges"])
     rows, keys = _table_rows(data, top_entities), _type_keys(data)
-    blob = embed_json(data)
+    blob = _embed_report(data, evidence_of)
     del data  # the JSON holds it now: the page is made without both in memory (hundreds of MB on a big corpus)
     return _page(title, blob, counts, rows, keys)
 
@@ -197,77 +199,153 @@ def report_data(
     [sentence, relation, document, sentence_id, start, end, highlights].
     `documents` and `sentences` are what the evidence refers to.
     """
+    data, evidence_of = _report_parts(
+        graph,
+        entities,
+        evidence,
+        mentions=mentions,
+        documents=documents,
+        sentences=sentences,
+        max_nodes=max_nodes,
+        max_edges=max_edges,
+        max_neighbours=max_neighbours,
+        max_evidence=max_evidence,
+        layout_iterations=layout_iterations,
+        seed=seed,
+    )
+    data["edges"]["evidence"] = list(evidence_of)
+    return data
+
+
+def _report_parts(
+    graph: nx.Graph,
+    entities: pd.DataFrame | list,
+    evidence: list | pd.DataFrame,
+    *,
+    mentions: pd.DataFrame | list | None,
+    documents: pd.DataFrame | list | None,
+    sentences: pd.DataFrame | list | None,
+    max_nodes: int,
+    max_edges: int,
+    max_neighbours: int,
+    max_evidence: int,
+    layout_iterations: int,
+    seed: int,
+) -> tuple[dict, Iterator[list]]:
+    """`report_data`'s blob but the edges' evidence, and that evidence, edge after edge, made as it is read.
+
+    Half a million evidence lines on a big corpus: `_embed_report` encodes
+    them a few hundred edges at a time, never all in memory. The blob's
+    `documents` and `sentences` (what the lines refer to) are filled once the
+    evidence is read.
+    """
     aliases = _aliases(_rows(entities, ("entity_id", "name", "aliases")))
-    names = {n: _name(graph, n) for n in graph}
+    attrs = dict(graph.nodes(data=True))  # node -> its data, read once
+    names = {n: str(d.get("name") or n) for n, d in attrs.items()}
+    mentioned = {n: _int(d.get("mentions")) for n, d in attrs.items()}
     adjacency = dict(graph.adjacency())  # node -> {neighbour: edge data}, plain dicts: faster than graph[node]
-    ranked = sorted(graph.nodes, key=lambda n: (-_int(graph.nodes[n].get("mentions")), names[n], str(n)))
+    ranked = sorted(attrs, key=lambda n: (-mentioned[n], names[n], str(n)))
     index = {node: i for i, node in enumerate(ranked)}
     drawn = ranked[: max(max_nodes, 0)]
-    top_mentions = max((_int(graph.nodes[n].get("mentions")) for n in drawn), default=0) or 1
-    sizes = {
-        n: round(MIN_SIZE + SIZE_RANGE * math.sqrt(_int(graph.nodes[n].get("mentions")) / top_mentions), 2)
-        for n in drawn
-    }
-    positions = layout(_subgraph(graph, drawn), seed=seed, iterations=layout_iterations, sizes=sizes)
+    top_mentions = max((mentioned[n] for n in drawn), default=0) or 1
+    sizes = {n: round(MIN_SIZE + SIZE_RANGE * math.sqrt(mentioned[n] / top_mentions), 2) for n in drawn}
+    drawn_set = set(drawn)
+    # the edges among the drawn nodes, as `graph.edges(drawn)` lists them (each once, from the first of its
+    # nodes in `drawn`): the order the subgraph of `drawn` (`_subgraph`) would list them in
+    among: list[tuple[Any, Any, dict]] = []
+    seen: set[Any] = set()
+    for a in drawn:
+        among += [(a, b, d) for b, d in adjacency[a].items() if b in drawn_set and b not in seen]
+        seen.add(a)
+    positions = _layout(drawn, among, seed=seed, iterations=layout_iterations, sizes=sizes)
 
     # edges: those drawn (the heaviest among drawn nodes), then those listed in a panel
-    edge_index: dict[tuple[int, int], int] = {}
-    edge_rows: list[tuple[int, int, dict]] = []
+    edge_index: dict[tuple[int, int], int] = {}  # the edge of two entities (their indices)
+    columns: dict[str, list] = {"source": [], "target": [], "weight": [], "documents": []}  # the data's
+    sources, targets, weights, counts = columns.values()
 
-    def edge_of(a: Any, b: Any, attrs: dict) -> int:
-        key = (min(index[a], index[b]), max(index[a], index[b]))
-        if key not in edge_index:
-            edge_index[key] = len(edge_rows)
-            edge_rows.append((*key, attrs))
-        return edge_index[key]
+    def edge_of(i: int, j: int, data: dict) -> int:
+        key = (i, j) if i <= j else (j, i)
+        found = edge_index.get(key)
+        if found is None:  # its columns read now, while its data was just read
+            found = edge_index[key] = len(sources)
+            sources.append(key[0])
+            targets.append(key[1])
+            weights.append(_number(data.get("weight")))
+            counts.append(_int(data.get("documents")))
+        return found
 
-    drawn_set = set(drawn)
-    among = [(a, b, d) for a, b, d in graph.edges(drawn, data=True) if a in drawn_set and b in drawn_set]
     among.sort(key=lambda e: (-_number(e[2].get("weight")), *sorted((index[e[0]], index[e[1]]))))
-    for a, b, attrs in among[: max(max_edges, 0)]:
-        edge_of(a, b, attrs)
-    drawn_edges = len(edge_rows)
+    heaviest = among[: max(max_edges, 0)]
+    for a, b, data in heaviest:
+        edge_of(index[a], index[b], data)
+    drawn_edges = len(sources)
+    # the dates of the drawn edges, which the date filter reads
+    columns["start"] = [_day(data.get("start")) for _, _, data in heaviest]
+    columns["end"] = [_day(data.get("end")) for _, _, data in heaviest]
     links = [
-        [edge_of(node, other, attrs) for other, attrs in _heaviest(adjacency[node], max_neighbours, names)]
-        for node in ranked
+        [edge_of(i, index[other], data) for other, data in _heaviest(adjacency[node], max_neighbours, names)]
+        for i, node in enumerate(ranked)
     ]
-    listed = {i for row in links for i in row}
+    del among, heaviest, adjacency
+    edge_index.clear()  # tens of MB on a big corpus
+    listed = {i for row in links for i in row if i < drawn_edges}  # and all the others, made for `links`
 
     # evidence and mentions are read for the pairs listed and the sentences shown only
-    pairs = {_pair(ranked[a], ranked[b]): i for i, (a, b, _) in enumerate(edge_rows) if i in listed}
-    texts = _sentence_texts(_records(sentences)) if sentences is not None else None
-    evidence_by_pair = {
-        pair: rows[: max(max_evidence, 0)]
-        for pair, rows in _evidence_by_pair(_rows(evidence, _EVIDENCE_FIELDS), pairs, texts).items()
+    pairs = {
+        _pair(ranked[a], ranked[b]): i
+        for i, (a, b) in enumerate(zip(sources, targets))
+        if i >= drawn_edges or i in listed
     }
-    shown = {(row["doc_id"], row["sentence_id"]) for rows in evidence_by_pair.values() for row in rows}
-    offsets = _mention_offsets(_rows(mentions, _MENTION_FIELDS), shown) if mentions is not None else None
+    edges_listed = list(pairs.values())  # the edge of each pair (edges whose ids are alike as text: the last)
+    lines_of: dict[tuple[str, str], list[tuple]] = {pair: [] for pair in pairs}
+    del pairs
+    texts = _sentence_texts(_rows(sentences, ("doc_id", "sentence_id", "text"))) if sentences is not None else None
+    shown: dict[str, dict[int | str, list]] = defaultdict(lambda: defaultdict(list))  # each sentence's mentions
+    _evidence_lines(_table(evidence), lines_of, texts, max_evidence, shown)
+    if mentions is not None:
+        _add_mentions(shown, _table(mentions))
+    del shown
     patterns: dict[str, re.Pattern | None] = {}  # entity id -> its names as one regex, made when first needed
-    document_rows = documents.to_dict("records") if isinstance(documents, pd.DataFrame) else list(documents or ())
-    known = {_text(doc_id): row for (doc_id,), row in zip(_rows(document_rows, ("doc_id",)), document_rows)}
     shown_texts: dict[str, int] = {}  # sentence text -> its index in the data's sentences
     cited: dict[str, int] = {}
 
-    def evidence_line(row: dict, pair: tuple[str, str]) -> list:
-        spans = _highlights(row, pair, offsets, aliases, patterns)
+    def evidence_line(line: tuple, pair: tuple[str, str]) -> list:
+        text, relation, doc_id, sentence_id, start, end, mentions = line
         return [
-            shown_texts.setdefault(row["text"], len(shown_texts)),
-            row["relation"],
-            cited.setdefault(row["doc_id"], len(cited)),
-            _int(row["sentence_id"]),
-            row["start"],
-            row["end"],
-            [[s, e, index[who]] for s, e, who in spans],
+            shown_texts.setdefault(text, len(shown_texts)),
+            relation,
+            cited.setdefault(doc_id, len(cited)),
+            sentence_id,
+            start,
+            end,
+            _highlights(text, start, mentions, pair, aliases, patterns, index),
         ]
 
-    evidence_of = [[] for _ in edge_rows]
-    for pair, i in pairs.items():
-        evidence_of[i] = [evidence_line(row, pair) for row in evidence_by_pair.get(pair, [])]
+    def evidence_of() -> Iterator[list]:
+        """The lines of each edge, in the edges' order; sentences and documents are numbered in the pairs' order."""
+        by_edge = dict(zip(edges_listed, lines_of.items()))  # edge -> its pair and lines
+        if list(by_edge) == sorted(by_edge):  # the same order: each edge's lines made as it is read
+            made = None
+        else:  # two edges have one pair (their ids alike as text): all made first, in the pairs' order
+            made = {i: [evidence_line(line, pair) for line in lines] for i, (pair, lines) in by_edge.items()}
+        for i in range(len(sources)):
+            if i not in by_edge:
+                yield []
+                continue
+            pair, lines = by_edge[i]
+            yield [evidence_line(line, pair) for line in lines] if made is None else made.pop(i)
+            lines.clear()  # what the lines were made of
+        data["documents"].extend(_citation(doc_id, known.get(doc_id)) for doc_id in cited)
+        data["sentences"].extend(shown_texts)
+
+    known = {_text(doc_id): row for doc_id, *row in _rows(documents, _DOCUMENT_FIELDS)}
+    node_data = [attrs[n] for n in ranked]
 
     def node_column(name: str, convert: Any = str, default: Any = "") -> list:
-        return [convert(graph.nodes[n].get(name, default)) for n in ranked]
+        return [convert(d.get(name, default)) for d in node_data]
 
-    return {
+    data = {
         "types": TYPE_COLOURS,
         "communityColours": list(COMMUNITY_COLOURS),
         "otherColour": OTHER_COLOUR,
@@ -276,35 +354,27 @@ def report_data(
         "drawnEdges": drawn_edges,
         "entities": {
             "id": [str(n) for n in ranked],
-            "name": [_name(graph, n) for n in ranked],
+            "name": [names[n] for n in ranked],
             "type": node_column("type"),
             "wikidata": node_column("wikidata"),
             "mentions": node_column("mentions", _int),
             "documents": node_column("documents", _int),
-            "degree": [_int(graph.nodes[n].get("degree", graph.degree(n))) for n in ranked],
-            "pagerank": [round(_number(graph.nodes[n].get("pagerank")), 6) for n in ranked],
+            "degree": [_int(d["degree"]) if "degree" in d else graph.degree(n) for n, d in zip(ranked, node_data)],
+            "pagerank": [round(_number(d.get("pagerank")), 6) for d in node_data],
             "community": node_column("community", _int, -1),
-            "aliases": [sorted(aliases.get(str(n), set()) - {_name(graph, n)}) for n in ranked],
-            "start": [_day(graph.nodes[n].get("start")) for n in ranked],
-            "end": [_day(graph.nodes[n].get("end")) for n in ranked],
+            "aliases": [sorted(aliases.get(str(n), set()) - {names[n]}) for n in ranked],
+            "start": node_column("start", _day, None),
+            "end": node_column("end", _day, None),
             "links": links,
             "x": [positions[n][0] for n in drawn],
             "y": [positions[n][1] for n in drawn],
             "size": [sizes[n] for n in drawn],
         },
-        "edges": {
-            "source": [a for a, _, _ in edge_rows],
-            "target": [b for _, b, _ in edge_rows],
-            "weight": [_number(d.get("weight")) for *_, d in edge_rows],
-            "documents": [_int(d.get("documents")) for *_, d in edge_rows],
-            # the dates of the drawn edges, which the date filter reads
-            "start": [_day(d.get("start")) for *_, d in edge_rows[:drawn_edges]],
-            "end": [_day(d.get("end")) for *_, d in edge_rows[:drawn_edges]],
-            "evidence": evidence_of,
-        },
-        "documents": [_citation(doc_id, _records([known[doc_id]])[0] if doc_id in known else None) for doc_id in cited],
-        "sentences": list(shown_texts),
+        "edges": columns,
+        "documents": [],  # filled by `evidence_of`, as are
+        "sentences": [],
     }
+    return data, evidence_of()
 
 
 def template_files() -> list[Traversable]:
@@ -318,36 +388,44 @@ def template_files() -> list[Traversable]:
 # ------------------------------------------------------------------ inputs
 
 
-def _records(rows: Any) -> list[dict]:
-    """Rows of a DataFrame, of dataclass records or of dicts, as dicts."""
+def _table(rows: Any) -> list:
+    """Rows as a list, which can be read more than once: a DataFrame's as dicts."""
     if rows is None:
         return []
     if isinstance(rows, pd.DataFrame):
         return rows.to_dict("records")
-    return [_as_dict(r) if is_dataclass(r) else dict(r) for r in rows]
+    return rows if isinstance(rows, list) else list(rows)
 
 
-# the fields the report reads of evidence and mention rows, in the order `_evidence_by_pair` and `_mention_offsets` take
-_EVIDENCE_FIELDS = ("source", "target", "kind", "relation", "doc_id", "sentence_id", "start", "end", "text")
-_MENTION_FIELDS = ("doc_id", "sentence_id", "start", "end", "entity_id", "refers_to", "text")
+# the fields the report reads of evidence, mention and document rows, in the order the code takes them
+_EVIDENCE_PAIR = ("source", "target", "kind", "relation")  # what tells whether a row is wanted
+_EVIDENCE_LINE = ("doc_id", "sentence_id", "start", "end", "text")  # read only then
+_MENTION_SENTENCE = ("doc_id", "sentence_id")
+_MENTION_VALUES = ("start", "end", "entity_id", "refers_to", "text")
+_DOCUMENT_FIELDS = ("doc_id", "source", "text_file", "title", "date", "url")
 
 
 def _rows(rows: Any, names: tuple[str, ...]) -> Iterator[tuple]:
-    """The values of the fields `names` of each row (None where a row has none), as `_records`'s dicts give them.
+    """The values of the fields `names` of each row (None where a row has none), as a tuple.
 
-    Rows of a DataFrame, of dataclass records or of dicts; a record's
-    values are read without making it a dict.
+    Rows of a DataFrame (read as dicts), of dataclass records or of dicts (`_reader`).
     """
-    if rows is None:
-        return
-    if isinstance(rows, pd.DataFrame):
-        rows = rows.to_dict("records")
-    readers: dict[type, Callable[[Any], tuple]] = {}
-    for row in rows:
-        read = readers.get(type(row))
-        if read is None:
-            read = readers[type(row)] = _row_reader(type(row), names)
-        yield read(row)
+    rows = _table(rows)
+    return map(_reader(rows, names), rows)
+
+
+def _reader(rows: list, names: tuple[str, ...]) -> Callable[[Any], tuple]:
+    """A function giving the fields `names` of any of `rows` as a tuple (None where a row has none).
+
+    A record's values are read without making it a dict, and those of a
+    record type holding all `names` by `attrgetter`: mapped over the
+    records of a run (millions of rows), no Python step per row.
+    """
+    kinds = set(map(type, rows))
+    if len(kinds) == 1:
+        return _row_reader(kinds.pop(), names)
+    readers = {kind: _row_reader(kind, names) for kind in kinds}
+    return lambda row: readers[type(row)](row)
 
 
 def _row_reader(kind: type, names: tuple[str, ...]) -> Callable[[Any], tuple]:
@@ -359,21 +437,12 @@ def _row_reader(kind: type, names: tuple[str, ...]) -> Callable[[Any], tuple]:
     return lambda row: tuple(getattr(row, n) if n in own else None for n in names)
 
 
-def _as_dict(record: Any) -> dict:
-    names, values = _reader(type(record))
-    return dict(zip(names, values(record), strict=True))
-
-
-@lru_cache(maxsize=64)
-def _reader(record_type: type) -> tuple[tuple[str, ...], Callable[[Any], tuple]]:
-    """A dataclass's field names, and a function reading their values.
-
-    `dataclasses.fields` is slow to call once per row.
-    """
-    names = tuple(f.name for f in fields(record_type))
-    if len(names) == 1:  # attrgetter of one name gives the value, not a tuple
-        return names, lambda record: (getattr(record, names[0]),)
-    return names, attrgetter(*names)
+def _column(rows: list, name: str) -> Iterator[Any]:
+    """The values of the field `name` of each row (`_rows`)."""
+    kinds = set(map(type, rows))
+    if len(kinds) == 1 and is_dataclass(kind := kinds.pop()) and name in {f.name for f in fields(kind)}:
+        return map(attrgetter(name), rows)
+    return map(itemgetter(0), _rows(rows, (name,)))
 
 
 def _int(value: Any) -> int:
@@ -407,19 +476,28 @@ def _day(value: Any) -> str:
     return _text(value)[:10]
 
 
-def _name(graph: nx.Graph, node: Any) -> str:
-    return str(graph.nodes[node].get("name") or node)
+_WEIGHT = methodcaller("get", "weight")
 
 
 def _heaviest(neighbours: Mapping[Any, dict], count: int, names: Mapping[Any, str]) -> list[tuple[Any, dict]]:
     """The `count` heaviest edges to `neighbours` (neighbour -> edge data), ties by the neighbour's name (`names`)."""
-    ranked = sorted(neighbours.items(), key=lambda item: (-_weight(item[1]), names[item[0]]))
-    return ranked[: max(count, 0)]
-
-
-def _weight(attrs: Mapping) -> float | int:
-    weight = attrs.get("weight")
-    return weight if type(weight) is int else _number(weight)  # an int is its own `_number`
+    if count <= 0:
+        return []
+    if len(neighbours) == 1:
+        return list(neighbours.items())
+    others, weights = list(neighbours), list(map(_WEIGHT, neighbours.values()))
+    if set(map(type, weights)) != {int}:  # else (most graphs) each its own number, all read by C code
+        weights = [w if type(w) is int else _number(w) for w in weights]
+    if len(others) > count:  # a hub: only the neighbours as heavy as its count-th heaviest can be among them
+        least = sorted(weights, reverse=True)[count - 1]
+        heavy = list(map(ge, weights, repeat(least)))
+        others, weights = list(compress(others, heavy)), list(compress(weights, heavy))
+    # one stable sort by (-weight, name) made two, by name then by weight, heaviest first (a reversed sort
+    # is stable too): keys read by C methods, not a Python function per neighbour
+    weight = dict(zip(others, weights))
+    others.sort(key=names.__getitem__)
+    others.sort(key=weight.__getitem__, reverse=True)
+    return [(other, neighbours[other]) for other in others[:count]]
 
 
 def _pair(a: Any, b: Any) -> tuple[str, str]:
@@ -441,103 +519,149 @@ def _aliases(entities: Iterable[tuple]) -> dict[str, set[str]]:
     return found
 
 
-def _citation(doc_id: str, row: dict | None) -> dict[str, str]:
+def _citation(doc_id: str, row: Sequence | None) -> dict[str, str]:
     """How a sentence's article is cited: its title (else its file name), date,
     URL and a link to the file its offsets index (`href`, "" when unknown).
 
     documents.csv's `text_file` is that file: the input file itself (its
     path, the row's `source`), or `texts/<name>` in the output folder, which
     the link reaches relative to report.html beside it.
+
+    Args:
+        row: the article's `_DOCUMENT_FIELDS` after doc_id (`_rows`), None when unknown.
     """
     if row is None:
         return {"id": doc_id, "name": doc_id, "date": "", "url": "", "href": ""}
-    source, text_file = _text(row.get("source")), _text(row.get("text_file"))
+    source, text_file, title, date, url = map(_text, row)
     if not text_file:
         href = ""
     elif text_file == source:
         href = Path(text_file).absolute().as_uri()
     else:
         href = quote(text_file)
-    file_name = PurePath(source).name
-    name = _text(row.get("title")).strip()
+    name = title.strip()
     if not name:
         # a file holding many articles (JSON Lines, CSV) names the record too
-        name = file_name if PurePath(file_name).stem == doc_id or not file_name else f"{file_name} · {doc_id}"
-    return {"id": doc_id, "name": name, "date": _text(row.get("date")), "url": _text(row.get("url")), "href": href}
+        file_name, stem = _file_name(source)
+        name = file_name if stem == doc_id or not file_name else f"{file_name} · {doc_id}"
+    return {"id": doc_id, "name": name, "date": date, "url": url, "href": href}
 
 
-def _sentence_texts(rows: list[dict]) -> dict[tuple[str, str], str]:
-    """(doc_id, sentence_id) -> text, of the sentences.csv rows that carry one."""
-    return {
-        (_text(row.get("doc_id")), _text(row.get("sentence_id"))): _text(row.get("text"))
-        for row in rows
-        if _text(row.get("text"))
-    }
+@lru_cache(maxsize=256)
+def _file_name(path: str) -> tuple[str, str]:
+    """The name of the file at `path`, and its stem: the same for every article of one input file."""
+    name = PurePath(path).name
+    return name, PurePath(name).stem
 
 
-def _evidence_by_pair(
-    rows: Iterable[tuple],
-    pairs: Collection[tuple[str, str]] | None = None,
-    texts: Mapping[tuple[str, str], str] | None = None,
-) -> dict[tuple[str, str], list[dict]]:
-    """Evidence rows grouped by unordered entity pair: each sentence once, typed relations first.
+def _sentence_texts(rows: Iterable[tuple]) -> dict[tuple[str, str], str]:
+    """(doc_id, sentence_id) -> text, of the sentences.csv rows that carry one.
 
     Args:
-        rows: the `_EVIDENCE_FIELDS` of each row (`_rows`).
-        pairs: only the rows of those pairs are kept.
+        rows: (doc_id, sentence_id, text) of each sentence (`_rows`).
+    """
+    return {(_text(doc_id), _text(sentence_id)): _text(text) for doc_id, sentence_id, text in rows if _text(text)}
+
+
+def _evidence_lines(
+    evidence: list,
+    pairs: Mapping[tuple[str, str], list[tuple]],
+    texts: Mapping[tuple[str, str], str] | None,
+    limit: int,
+    sentences: dict[str, dict[int | str, list]],
+) -> None:
+    """Add to the list of each unordered entity pair of `pairs` its first
+    `limit` evidence lines: each sentence once, typed relations first, and a
+    sentence a typed relation gives not repeated as a plain co-occurrence.
+
+    A line is (text, relation, doc_id, sentence_id as an int (`_int`),
+    start, end, mentions): `mentions` is the list `sentences` (doc_id
+    -> `_sentence_key` -> list, defaultdicts) holds for its sentence, one
+    for all the lines of a sentence, left empty (`_add_mentions` fills it).
+
+    The typed rows (kind "relation") are read first, then the others: a
+    pair's lines are then in their order from the start, and its rows can be
+    skipped once it has `limit` lines, before the rest of the row is read (a
+    heavy edge has thousands of rows, which mostly follow one another).
+
+    Args:
+        evidence: the rows (`_table`), with the fields `_EVIDENCE_PAIR` and `_EVIDENCE_LINE`.
         texts: (doc_id, sentence_id) -> text, the text of rows without one.
     """
-    grouped: dict[tuple[str, str], list[dict]] = {}
-    seen: set[tuple] = set()
-    for source, target, kind, relation, doc_id, sentence_id, start, end, text in rows:
-        pair = _pair(source, target)
-        if pairs is not None and pair not in pairs:
-            continue
-        doc_id, sentence_id, text = _text(doc_id), _text(sentence_id), _text(text)
-        if not text and texts is not None:
-            text = texts.get((doc_id, sentence_id), "")
-        if not text:
-            continue
-        relation = _text(relation) if kind == "relation" else ""
-        key = (pair, doc_id, sentence_id, relation)
-        if key in seen:
-            continue
-        seen.add(key)
-        line = {"text": text, "relation": relation, "doc_id": doc_id, "sentence_id": sentence_id}
-        line["start"], line["end"] = _int(start), _int(end)
-        grouped.setdefault(pair, []).append(line)
-    for pair, found in grouped.items():
-        # typed relations first, and a sentence they give is not repeated as a plain co-occurrence
-        typed = {(r["doc_id"], r["sentence_id"]) for r in found if r["relation"]}
-        if typed:
-            kept = [r for r in found if r["relation"] or (r["doc_id"], r["sentence_id"]) not in typed]
-            grouped[pair] = sorted(kept, key=lambda r: not r["relation"])
-    return grouped
+    limit = max(limit, 0)
+    read_pair, read_line = _reader(evidence, _EVIDENCE_PAIR), _reader(evidence, _EVIDENCE_LINE)
+
+    def read(rows: list, typed: bool) -> None:
+        source = target = object()  # the previous row's ids (none yet)
+        for row in rows:
+            a, b, kind, relation = read_pair(row)
+            relation = _text(relation) if kind == "relation" else ""
+            if bool(relation) is not typed:
+                continue
+            if a is not source or b is not target:  # the same objects: the same pair
+                source, target = a, b
+                lines = pairs.get(_pair(a, b))  # None: a pair not listed
+            if lines is None or len(lines) >= limit:
+                continue
+            doc_id, sentence_id, start, end, text = read_line(row)
+            doc_id, text = _text(doc_id), _text(text)
+            if not text and texts is not None:
+                text = texts.get((doc_id, _text(sentence_id)), "")
+            if not text:
+                continue
+            if type(sentence_id) is int:  # the most rows: an int is its own key and number
+                number = sentence_id
+                mentions = sentences[doc_id][number]
+            else:  # as the page has it (`_int` of its text), and the key of its text
+                sentence_id = _text(sentence_id)
+                number, mentions = _int(sentence_id), sentences[doc_id][_sentence_key(sentence_id)]
+            # a sentence already given (one list of mentions a sentence): by this relation, or by
+            # any line, typed or not, for a co-occurrence
+            if _has_line(lines, mentions, relation if typed else None):
+                continue
+            lines.append((text, relation, doc_id, number, _int(start), _int(end), mentions))
+
+    read([row for row, kind in zip(evidence, _column(evidence, "kind")) if kind == "relation"], True)
+    read(evidence, False)
 
 
-def _mention_offsets(
-    rows: Iterable[tuple], sentences: Collection[tuple[str, str]] | None = None
-) -> dict[tuple[str, str], list[tuple[int, int, str, str, str]]]:
-    """(doc_id, sentence_id) -> (start, end, entity_id, refers_to, text) of its mentions.
+def _sentence_key(sentence_id: str) -> int | str:
+    """A sentence_id (as text) as an int where it is one: what mentions, whose ids are ints, are looked up by."""
+    return int(sentence_id) if str(_int(sentence_id)) == sentence_id else sentence_id
+
+
+def _has_line(lines: Iterable[tuple], mentions: list, relation: str | None) -> bool:
+    """Whether one of a pair's `lines` (a few) is of the sentence whose list is `mentions`, and of that relation
+    unless None."""
+    for line in lines:
+        if line[6] is mentions and (relation is None or line[1] == relation):
+            return True
+    return False
+
+
+def _add_mentions(sentences: Mapping[str, Mapping[int | str, list]], mentions: list) -> None:
+    """Add to each list of `sentences` (`_evidence_lines`) the start, end,
+    entity_id, refers_to and text of each mention in that sentence, one
+    after the other (not a tuple each: a million on a big corpus).
 
     Args:
-        rows: the `_MENTION_FIELDS` of each mention (`_rows`).
-        sentences: only the mentions in those (doc_id, sentence_id) are kept.
+        mentions: the rows (`_table`), with the fields `_MENTION_SENTENCE` and `_MENTION_VALUES`.
     """
-    offsets: dict[tuple[str, str], list[tuple[int, int, str, str, str]]] = {}
-    # the sentences as (doc_id, int), to leave out most mentions before their key is made as text
-    numbered = None if sentences is None else {(d, int(s)) for d, s in sentences if str(_int(s)) == s}
-    for doc_id, sentence_id, start, end, entity_id, refers_to, text in rows:
-        if numbered is not None and type(sentence_id) is int and type(doc_id) is str:
-            if (doc_id, sentence_id) not in numbered:
-                continue  # its key (doc_id, str(sentence_id)) is not in `sentences` either
-            key = (doc_id, str(sentence_id))
+    read_values = _reader(mentions, _MENTION_VALUES)
+    nothing: dict[int | str, list] = {}
+    doc = shown = None  # the previous mention's doc_id, and its document's sentences
+    for mention, (doc_id, sentence_id) in zip(mentions, _rows(mentions, _MENTION_SENTENCE)):
+        # mentions come document by document (millions, most in no sentence shown): each is looked
+        # up among its document's few sentences, by its int sentence_id, not a key made as text
+        if type(sentence_id) is int and type(doc_id) is str:
+            if doc_id is not doc:
+                doc, shown = doc_id, sentences.get(doc_id, nothing)
+            found = shown.get(sentence_id)
         else:
-            key = (_text(doc_id), _text(sentence_id))
-            if sentences is not None and key not in sentences:
-                continue
-        offsets.setdefault(key, []).append((_int(start), _int(end), _text(entity_id), _text(refers_to), _text(text)))
-    return offsets
+            found = sentences.get(_text(doc_id), nothing).get(_sentence_key(_text(sentence_id)))
+        if found is not None:
+            start, end, entity_id, refers_to, text = read_values(mention)
+            found += _int(start), _int(end), _text(entity_id), _text(refers_to), _text(text)
 
 
 # ------------------------------------------------------------ highlighting
@@ -567,43 +691,53 @@ def fold(text: str) -> str:
 
 
 def _highlights(
-    row: dict,
+    text: str,
+    base: int,
+    mentions: list[int | str],
     entities: tuple[str, str],
-    offsets: dict[tuple[str, str], list[tuple[int, int, str, str, str]]] | None,
     aliases: dict[str, set[str]],
     patterns: dict[str, re.Pattern | None],
-) -> list[list]:
-    """[start, end, entity_id] spans of the two entities in the sentence text.
+    index: Mapping[Any, int],
+) -> list[list[int]]:
+    """The spans of the two entities of an evidence line in its text, as
+    the page reads them: [start, end, the entity's `index`].
 
-    The mentions' offsets are used where they fall inside the text and point
-    at the mention's own text; a mention standing for an entity (a capital
-    for its state: `refers_to`) counts only when the entity is not named
-    itself. An entity found that way nowhere is looked for by its name and
-    aliases (whole words, case and accents ignored); `patterns` keeps the
+    The mentions' offsets (`_add_mentions`: five values a mention; `base`
+    is the sentence's start) are used where they fall inside the text and
+    point at the mention's own text; a mention standing for an entity (a
+    capital for its state: `refers_to`) counts only when the entity is not
+    named itself. An entity found that way nowhere is looked for by its name
+    and aliases (whole words, case and accents ignored); `patterns` keeps the
     regex of each entity's names from one sentence to the next.
     """
-    text, base = row["text"], row["start"]
     direct: list[tuple[int, int, str]] = []
     standing: list[tuple[int, int, str]] = []
-    for start, end, entity_id, refers_to, surface in (
-        offsets.get((row["doc_id"], row["sentence_id"]), ()) if offsets else ()
-    ):
-        s, e = start - base, end - base
-        if not 0 <= s < e <= len(text):
-            continue
-        piece = text[s:e]
-        if piece != surface and fold(piece) != fold(surface):
-            continue
+    values = iter(mentions)
+    for start, end, entity_id, refers_to, surface in zip(values, values, values, values, values):
         if entity_id in entities:
-            direct.append((s, e, entity_id))
+            found, who = direct, entity_id
         elif refers_to in entities:
-            standing.append((s, e, refers_to))
-    found = {span[2] for span in direct}
-    spans = direct + [span for span in standing if span[2] not in found]
-    found.update(span[2] for span in spans)
+            found, who = standing, refers_to
+        else:
+            continue  # most mentions of a sentence: another pair's
+        s, e = start - base, end - base
+        if 0 <= s < e <= len(text) and ((piece := text[s:e]) == surface or fold(piece) == fold(surface)):
+            found.append((s, e, who))
+    # spans are put by start, the longest first at one start (a stable sort by (start, -end)), and
+    # one overlapping a span before it is left out
+    if len(direct) == 2 and not standing and direct[0][2] != direct[1][2]:  # both named, once each: most lines
+        (s1, e1, who1), (s2, e2, who2) = direct
+        if s2 < s1 or (s2 == s1 and e2 > e1):
+            s1, e1, who1, s2, e2, who2 = s2, e2, who2, s1, e1, who1
+        return [[s1, e1, index[who1]], [s2, e2, index[who2]]] if s2 >= e1 else [[s1, e1, index[who1]]]
+    spans = direct
+    named = {who for _, _, who in direct}
+    if standing:
+        spans = direct + [span for span in standing if span[2] not in named]
+        named.update(who for _, _, who in spans)
     folded = None  # the text folded, when a name must be looked for
     for entity_id in entities:
-        if entity_id in found:
+        if entity_id in named:
             continue
         if entity_id not in patterns:
             patterns[entity_id] = _alias_pattern(aliases.get(entity_id, ()))
@@ -611,10 +745,14 @@ def _highlights(
         if pattern is not None:
             folded = fold(text) if folded is None else folded
             spans.extend((m.start(), m.end(), entity_id) for m in pattern.finditer(folded))
-    kept: list[list] = []
-    for s, e, who in sorted(spans, key=lambda span: (span[0], -span[1])) if len(spans) > 1 else spans:
-        if not kept or s >= kept[-1][1]:
-            kept.append([s, e, who])
+    spans.sort(key=itemgetter(1), reverse=True)
+    spans.sort(key=itemgetter(0))
+    kept: list[list[int]] = []
+    end = -1
+    for s, e, who in spans:
+        if s >= end:
+            kept.append([s, e, index[who]])
+            end = e
     return kept
 
 
@@ -647,13 +785,23 @@ def layout(
     costs time growing with the square of a component's nodes, which is why
     they are few and why only the drawn nodes are laid out.
     """
-    if len(graph) == 0:
+    return _layout(list(graph), graph.edges(data=True), seed=seed, iterations=iterations, sizes=sizes)
+
+
+def _layout(
+    nodes: list[Any],
+    edges: Iterable[tuple[Any, Any, Mapping]],
+    *,
+    seed: int,
+    iterations: int,
+    sizes: Mapping[Any, float] | None,
+) -> dict[Any, tuple[float, float]]:
+    """`layout` of the graph of `nodes` and `edges` (with their data), given in the order `layout` reads a graph's."""
+    if len(nodes) == 0:
         return {}
     damped = nx.Graph()
-    damped.add_nodes_from(graph)
-    damped.add_weighted_edges_from(
-        (a, b, 1 + math.log(max(_number(d.get("weight")), 1))) for a, b, d in graph.edges(data=True)
-    )
+    damped.add_nodes_from(nodes)
+    damped.add_weighted_edges_from((a, b, 1 + math.log(max(_number(d.get("weight")), 1))) for a, b, d in edges)
     components = sorted(nx.connected_components(damped), key=lambda c: (-len(c), min(map(str, c))))
     order = {node: i for i, node in enumerate(damped)}
     # pixels of the final drawing per layout unit, if the packed boxes fill the square (a component of
@@ -667,7 +815,11 @@ def layout(
         side = math.sqrt(len(component))
         members = _subgraph(damped, sorted(component, key=order.get))
         fitted = _fit(_forceatlas2(members, seed, iterations, sizes, side * pixels), side)
+        members.clear()  # see `damped` below
         boxes.append((side + 2 * _PAD, {node: (x + _PAD, y + _PAD) for node, (x, y) in fitted.items()}))
+    # a graph's views hold it in a cycle: with the cyclic collector paused (the corpus stages) it would
+    # stay, with a copy of each edge's data (tens of MB for the 1,000 nodes drawn on a big corpus)
+    damped.clear()
     width = max(boxes[0][0], math.sqrt(sum(side * side for side, _ in boxes)) * 1.15)
     placed: dict[Any, tuple[float, float]] = {}
     x = y = row = 0.0
@@ -745,6 +897,9 @@ def _fit(positions: Mapping[Any, Any], side: float, margin: float = 0.0) -> dict
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# edges whose evidence `_embed_report` makes and encodes at a time: a few hundred kB of text, which
+# the allocator reuses from one batch to the next, where megabytes would each be fresh pages
+_BATCH = 256
 
 
 def embed_json(data: Any) -> str:
@@ -752,9 +907,26 @@ def embed_json(data: Any) -> str:
     and lone surrogates (undecodable bytes) escaped so the page encodes as UTF-8."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-    if _SURROGATE.search(text) is None:  # most pages: no copy of the text
+    if text.isascii() or _SURROGATE.search(text) is None:  # most pages: no copy of the text (isascii: a flag)
         return text
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _embed_report(data: dict, evidence_of: Iterator[list]) -> str:
+    """`embed_json` of `data` with `data["edges"]["evidence"]` the lists
+    `evidence_of` yields (`_report_parts`), made and encoded a few hundred
+    edges at a time: never all in memory. The keys after "edges" come last,
+    once `evidence_of` has filled them."""
+    keys = list(data)
+    later = keys[keys.index("edges") + 1 :]
+    first = {key: data[key] for key in keys if key not in later}
+    first["edges"] = {**data["edges"], "evidence": []}
+    head = embed_json(first)  # ends with '"evidence":[]}}', which the evidence fills
+    parts = [head[: -len("]}}")]]
+    while batch := list(islice(evidence_of, _BATCH)):
+        parts += ("," if len(parts) > 1 else "", embed_json(batch)[1:-1])  # the edges' lines, without "[", "]"
+    parts.append("]}," + embed_json({key: data[key] for key in later})[1:] if later else "]}}")
+    return "".join(parts)
 
 
 def _table_rows(data: dict, count: int) -> str:
