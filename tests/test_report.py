@@ -23,6 +23,7 @@ import pytest
 from pipeline.config import ConfigError, load_config
 from pipeline.records import Cooccurrence, DocumentRow, Entity, Evidence, Mention
 from pipeline.stages.export import build_graph
+from pipeline.views import report
 from pipeline.views.explore import load
 from pipeline.views.report import (
     CANVAS,
@@ -276,6 +277,55 @@ def test_typed_relations_come_first_and_once():
     data = report_data(build_graph(ENTITIES, EDGES), ENTITIES, evidence)
     kim = next(m for m in _neighbours(data, "Q7747") if m["id"] == "Q56226")
     assert [(data["sentences"][e[0]], e[1]) for e in kim["evidence"]] == [(EVIDENCE[0].text, "MEET")]
+
+
+def test_the_page_holds_report_data_encoded_edge_after_edge(monkeypatch):
+    # render_report encodes the edges' evidence a batch of edges at a time, not all in memory
+    monkeypatch.setattr(report, "_BATCH", 1)
+    mentions = [Mention("d2", 0, 0, 9, "Pyongyang", "LOC", "Q18808", "name", "kb", "Q423")]
+    for graph, entities, evidence in (
+        (build_graph(ENTITIES, EDGES), ENTITIES, EVIDENCE),
+        (build_graph([], []), [], []),
+    ):
+        page = render_report(graph, entities, evidence, title="t", mentions=mentions, colour_by="community")
+        data = report_data(graph, entities, evidence, mentions=mentions)
+        assert _blob(page) == data | {"title": "t", "colourBy": "community"}
+
+
+def test_mentions_find_their_sentence_whatever_the_type_of_its_id():
+    # a sentence is named by (doc_id, sentence_id) as text: 1 and "1" are one sentence, "01" another;
+    # "Pyongyang" stands for North Korea, which only its mention can say
+    text = "Pyongyang accueille POUTINE"
+    mentions = [Mention("d2", 1, 0, 9, "Pyongyang", "LOC", "Q18808", "name", "kb", "Q423")]
+
+    def spans(sentence_id: object, mentions: list) -> list[tuple[str, str]]:
+        evidence = [{"kind": "edge", "source": "Q423", "target": "Q7747", "relation": "", "doc_id": "d2",
+                     "sentence_id": sentence_id, "start": 0, "end": len(text), "text": text}]  # fmt: skip
+        data = report_data(build_graph(ENTITIES, EDGES), ENTITIES, evidence, mentions=mentions)
+        return _spans(data, _neighbours(data, "Q423")[0]["evidence"][0])
+
+    found = [("Pyongyang", "Q423"), ("POUTINE", "Q7747")]
+    assert spans(1, mentions) == spans("1", mentions) == found
+    as_text = [{**asdict(m), "sentence_id": "1"} for m in mentions]
+    assert spans(1, as_text) == spans("1", as_text) == found
+    assert spans("01", mentions) == spans(1.0, mentions) == [("POUTINE", "Q7747")]  # its name only
+
+
+def test_edges_whose_ids_are_alike_as_text_have_one_pair():
+    # the evidence names entities by their ids as text: 1 and "1" are one, and the sentences of
+    # that pair go with the last of the two edges
+    graph = nx.Graph()
+    graph.add_nodes_from([("a", {"name": "A", "mentions": 3}), ("1", {"mentions": 2}), (1, {"mentions": 1})])
+    graph.add_edges_from([("a", "1", {"weight": 2}), ("a", 1, {"weight": 1}), ("a", "b", {"weight": 1})])
+    evidence = [
+        Evidence("edge", "a", "b", "", "d1", 0, 0, 6, "A et b."),
+        Evidence("edge", "1", "a", "", "d1", 1, 7, 14, "1 et A."),
+    ]
+    data = report_data(graph, [], evidence)
+    lines = data["edges"]["evidence"]
+    assert [len(e) for e in lines] == [0, 1, 1]  # ("a", "1"), ("a", 1), ("a", "b") by weight
+    assert data["sentences"] == ["1 et A.", "A et b."]  # numbered in the order of the pairs
+    assert _blob(render_report(graph, [], evidence, title="t"))["edges"]["evidence"] == lines
 
 
 def test_same_inputs_same_page_and_empty_graph():

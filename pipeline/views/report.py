@@ -264,32 +264,32 @@ def _report_parts(
     columns: dict[str, list] = {"source": [], "target": [], "weight": [], "documents": []}  # the data's
     sources, targets, weights, counts = columns.values()
 
-    def edge_of(i: int, j: int, data: dict) -> int:
+    def edge_of(i: int, j: int, edge: dict) -> int:
         key = (i, j) if i <= j else (j, i)
         found = edge_index.get(key)
-        if found is None:  # its columns read now, while its data was just read
+        if found is None:  # its columns read now, while its data (`edge`) was just read
             found = edge_index[key] = len(sources)
             sources.append(key[0])
             targets.append(key[1])
-            weights.append(_number(data.get("weight")))
-            counts.append(_int(data.get("documents")))
+            weights.append(_number(edge.get("weight")))
+            counts.append(_int(edge.get("documents")))
         return found
 
     among.sort(key=lambda e: (-_number(e[2].get("weight")), *sorted((index[e[0]], index[e[1]]))))
     heaviest = among[: max(max_edges, 0)]
-    for a, b, data in heaviest:
-        edge_of(index[a], index[b], data)
+    for a, b, edge in heaviest:
+        edge_of(index[a], index[b], edge)
     drawn_edges = len(sources)
     # the dates of the drawn edges, which the date filter reads
-    columns["start"] = [_day(data.get("start")) for _, _, data in heaviest]
-    columns["end"] = [_day(data.get("end")) for _, _, data in heaviest]
+    columns["start"] = [_day(edge.get("start")) for _, _, edge in heaviest]
+    columns["end"] = [_day(edge.get("end")) for _, _, edge in heaviest]
     links = [
-        [edge_of(i, index[other], data) for other, data in _heaviest(adjacency[node], max_neighbours, names)]
+        [edge_of(i, index[other], edge) for other, edge in _heaviest(adjacency[node], max_neighbours, names)]
         for i, node in enumerate(ranked)
     ]
     del among, heaviest, adjacency
     edge_index.clear()  # tens of MB on a big corpus
-    listed = {i for row in links for i in row if i < drawn_edges}  # and all the others, made for `links`
+    listed = {i for row in links for i in row if i < drawn_edges}  # the drawn ones listed: the others all are
 
     # evidence and mentions are read for the pairs listed and the sentences shown only
     pairs = {
@@ -748,11 +748,11 @@ def _highlights(
     spans.sort(key=itemgetter(1), reverse=True)
     spans.sort(key=itemgetter(0))
     kept: list[list[int]] = []
-    end = -1
+    reach = -1  # the end of the last span kept
     for s, e, who in spans:
-        if s >= end:
+        if s >= reach:
             kept.append([s, e, index[who]])
-            end = e
+            reach = e
     return kept
 
 
@@ -912,11 +912,12 @@ def embed_json(data: Any) -> str:
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def _embed_report(data: dict, evidence_of: Iterator[list]) -> str:
+def _embed_report(data: dict, evidence_of: Iterator[list]) -> list[str]:
     """`embed_json` of `data` with `data["edges"]["evidence"]` the lists
     `evidence_of` yields (`_report_parts`), made and encoded a few hundred
     edges at a time: never all in memory. The keys after "edges" come last,
-    once `evidence_of` has filled them."""
+    once `evidence_of` has filled them. The text in pieces, which the page
+    joins (`_page`): one copy of it the less."""
     keys = list(data)
     later = keys[keys.index("edges") + 1 :]
     first = {key: data[key] for key in keys if key not in later}
@@ -926,7 +927,7 @@ def _embed_report(data: dict, evidence_of: Iterator[list]) -> str:
     while batch := list(islice(evidence_of, _BATCH)):
         parts += ("," if len(parts) > 1 else "", embed_json(batch)[1:-1])  # the edges' lines, without "[", "]"
     parts.append("]}," + embed_json({key: data[key] for key in later})[1:] if later else "]}}")
-    return "".join(parts)
+    return parts
 
 
 def _table_rows(data: dict, count: int) -> str:
@@ -970,8 +971,8 @@ def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def _page(title: str, blob: str, counts: tuple[dict, int, int], table_rows: str, type_keys: str) -> str:
-    """The page around the data (`embed_json`); counts: the data's `total`, `drawn` and `drawnEdges`."""
+def _page(title: str, blob: list[str], counts: tuple[dict, int, int], table_rows: str, type_keys: str) -> str:
+    """The page around the data (`_embed_report`'s pieces); counts: the data's `total`, `drawn` and `drawnEdges`."""
     style = _asset("report.css") + _type_css(TYPE_COLOURS)
     scripts = [_vendored("graphology.umd.min.js"), _vendored("sigma.min.js"), _asset("report.js")]
     # hashes of the exact text inlined below: the only style and scripts the page may use
@@ -988,18 +989,19 @@ def _page(title: str, blob: str, counts: tuple[dict, int, int], table_rows: str,
         + (f" — the {shown:,} most mentioned drawn" if shown < total["nodes"] else "")
         + f", {drawn_edges:,} edges drawn"
     )
-    return _template("report.html").substitute(
-        policy=_e(policy),
-        title=_e(title),
-        style=style,
-        summary=_e(summary),
-        type_keys=type_keys,
-        table_rows=table_rows,
-        data=blob,
-        graphology=scripts[0],
-        sigma=scripts[1],
-        script=scripts[2],
-    )
+    values = {
+        "policy": _e(policy),
+        "title": _e(title),
+        "style": style,
+        "summary": _e(summary),
+        "type_keys": type_keys,
+        "table_rows": table_rows,
+        "graphology": scripts[0],
+        "sigma": scripts[1],
+        "script": scripts[2],
+    }
+    before, after = _around("report.html", "data")
+    return "".join((before.substitute(values), *blob, after.substitute(values)))
 
 
 # --------------------------------------------------------------- templates
@@ -1031,6 +1033,14 @@ def _vendored(name: str) -> str:
 @cache
 def _template(name: str) -> Template:
     return Template(_asset(name))
+
+
+@cache
+def _around(name: str, key: str) -> tuple[Template, Template]:
+    """templates/`name` as the templates before and after its placeholder `key` (which it has once)."""
+    template = _template(name)
+    (found,) = (m for m in template.pattern.finditer(template.template) if key in (m["named"], m["braced"]))
+    return Template(template.template[: found.start()]), Template(template.template[found.end() :])
 
 
 @cache
