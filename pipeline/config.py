@@ -94,7 +94,7 @@ class OutputConfig:
 
 @dataclass(frozen=True)
 class ReportConfig:
-    """report.html; the names are `render_report`'s keyword arguments."""
+    """report.html; the names are `report_pieces`' (and `render_report`'s) keyword arguments."""
 
     max_nodes: int
     max_edges: int

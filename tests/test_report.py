@@ -33,6 +33,7 @@ from pipeline.views.report import (
     layout,
     render_report,
     report_data,
+    report_pieces,
     template_files,
 )
 
@@ -290,6 +291,10 @@ def test_the_page_holds_report_data_encoded_edge_after_edge(monkeypatch):
         page = render_report(graph, entities, evidence, title="t", mentions=mentions, colour_by="community")
         data = report_data(graph, entities, evidence, mentions=mentions)
         assert _blob(page) == data | {"title": "t", "colourBy": "community"}
+        # the page is made in pieces, as it is written: an edge's lines in a piece of their own
+        pieces = list(report_pieces(graph, entities, evidence, title="t", mentions=mentions, colour_by="community"))
+        assert "".join(pieces) == page
+        assert len(pieces) == len(data["edges"]["evidence"]) + 4  # page head, data head, edges, data tail, page tail
 
 
 def test_mentions_find_their_sentence_whatever_the_type_of_its_id():
@@ -334,9 +339,9 @@ def test_same_inputs_same_page_and_empty_graph():
     assert _blob(empty)["entities"]["id"] == [] and 'data-nodes="0"' in empty
 
 
-def test_the_report_settings_are_render_report_arguments():
+def test_the_report_settings_are_report_arguments():
     settings = asdict(load_config().report)
-    assert set(settings) <= set(inspect.signature(render_report).parameters)
+    assert set(settings) <= set(inspect.signature(report_pieces).parameters)
     assert settings["max_nodes"] == MAX_NODES
     page = _render(**(settings | {"max_nodes": 3, "colour_by": "community"}))
     assert (_blob(page)["drawn"], _blob(page)["colourBy"]) == (3, "community")

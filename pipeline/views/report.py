@@ -1,7 +1,8 @@
 """A self-contained HTML page to explore a run: the graph drawn by sigma.js,
 every entity searchable, its neighbours and the sentences behind each edge.
 
-`render_report` is pure: it returns the page as a string. Everything the page
+`render_report` is pure: it returns the page as a string (`report_pieces`,
+the same page in pieces, for writing a big one). Everything the page
 needs is inline (CSS, the vendored sigma.js and graphology builds, the page's
 script, the data as one JSON blob) and a Content Security Policy forbids any
 request, so the file opens offline and tells no server that it was opened.
@@ -96,7 +97,12 @@ FR_ITERATIONS = 300
 LAYOUT_ITERATIONS = 20
 
 
-def render_report(
+def render_report(graph: nx.Graph, entities: pd.DataFrame | list, evidence: list | pd.DataFrame, **settings) -> str:
+    """The page `report_pieces` makes (same arguments), as one string."""
+    return "".join(report_pieces(graph, entities, evidence, **settings))
+
+
+def report_pieces(
     graph: nx.Graph,
     entities: pd.DataFrame | list,
     evidence: list | pd.DataFrame,
@@ -113,8 +119,10 @@ def render_report(
     layout_iterations: int = LAYOUT_ITERATIONS,
     colour_by: str = "type",
     seed: int = 42,
-) -> str:
-    """One HTML page (a string) showing `graph` with its evidence sentences.
+) -> Iterator[str]:
+    """One HTML page showing `graph` with its evidence sentences, in pieces
+    made as they are read: written one after the other, a big corpus's page
+    (tens of MB) is never held whole.
 
     The keyword arguments after `documents` are the `[report]` settings
     (`ReportConfig`), under the same names.
@@ -169,9 +177,7 @@ def render_report(
     data["colourBy"] = colour_by
     counts = (data["total"], data["drawn"], data["drawnEdges"])
     rows, keys = _table_rows(data, top_entities), _type_keys(data)
-    blob = _embed_report(data, evidence_of)
-    del data  # the JSON holds it now: the page is made without both in memory (hundreds of MB on a big corpus)
-    return _page(title, blob, counts, rows, keys)
+    yield from _page(title, _embed_report(data, evidence_of), counts, rows, keys)
 
 
 def report_data(
@@ -322,20 +328,24 @@ def _report_parts(
             _highlights(text, start, mentions, pair, aliases, patterns, index),
         ]
 
+    def made(edge: int, pair_lines: tuple[tuple[str, str], list[tuple]]) -> tuple[int, list[list]]:
+        pair, lines = pair_lines
+        made_lines = [evidence_line(line, pair) for line in lines]
+        lines.clear()  # what the lines were made of
+        return edge, made_lines
+
     def evidence_of() -> Iterator[list]:
         """The lines of each edge, in the edges' order; sentences and documents are numbered in the pairs' order."""
-        by_edge = dict(zip(edges_listed, lines_of.items()))  # edge -> its pair and lines
-        if list(by_edge) == sorted(by_edge):  # the same order: each edge's lines made as it is read
-            made = None
-        else:  # two edges have one pair (their ids alike as text): all made first, in the pairs' order
-            made = {i: [evidence_line(line, pair) for line in lines] for i, (pair, lines) in by_edge.items()}
+        lines_by_edge = map(made, edges_listed, lines_of.items())  # each edge's lines made as they are read
+        if any(map(ge, edges_listed, edges_listed[1:])):  # two edges have one pair (ids alike as text):
+            lines_by_edge = iter(sorted(lines_by_edge))  # all made first, in the pairs' order
+        following = next(lines_by_edge, None)
         for i in range(len(sources)):
-            if i not in by_edge:
+            if following is None or following[0] != i:
                 yield []
                 continue
-            pair, lines = by_edge[i]
-            yield [evidence_line(line, pair) for line in lines] if made is None else made.pop(i)
-            lines.clear()  # what the lines were made of
+            yield following[1]
+            following = next(lines_by_edge, None)
         data["documents"].extend(_citation(doc_id, known.get(doc_id)) for doc_id in cited)
         data["sentences"].extend(shown_texts)
 
@@ -912,22 +922,21 @@ def embed_json(data: Any) -> str:
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def _embed_report(data: dict, evidence_of: Iterator[list]) -> list[str]:
+def _embed_report(data: dict, evidence_of: Iterator[list]) -> Iterator[str]:
     """`embed_json` of `data` with `data["edges"]["evidence"]` the lists
-    `evidence_of` yields (`_report_parts`), made and encoded a few hundred
-    edges at a time: never all in memory. The keys after "edges" come last,
-    once `evidence_of` has filled them. The text in pieces, which the page
-    joins (`_page`): one copy of it the less."""
+    `evidence_of` yields (`_report_parts`), in pieces made and encoded a few
+    hundred edges at a time: never all in memory. The keys after "edges"
+    come last, once `evidence_of` has filled them."""
     keys = list(data)
     later = keys[keys.index("edges") + 1 :]
     first = {key: data[key] for key in keys if key not in later}
     first["edges"] = {**data["edges"], "evidence": []}
-    head = embed_json(first)  # ends with '"evidence":[]}}', which the evidence fills
-    parts = [head[: -len("]}}")]]
+    yield embed_json(first)[: -len("]}}")]  # ended with '"evidence":[]}}', which the evidence fills
+    separator = ""
     while batch := list(islice(evidence_of, _BATCH)):
-        parts += ("," if len(parts) > 1 else "", embed_json(batch)[1:-1])  # the edges' lines, without "[", "]"
-    parts.append("]}," + embed_json({key: data[key] for key in later})[1:] if later else "]}}")
-    return parts
+        yield separator + embed_json(batch)[1:-1]  # the edges' lines, without "[", "]"
+        separator = ","
+    yield "]}," + embed_json({key: data[key] for key in later})[1:] if later else "]}}"
 
 
 def _table_rows(data: dict, count: int) -> str:
@@ -971,8 +980,10 @@ def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def _page(title: str, blob: list[str], counts: tuple[dict, int, int], table_rows: str, type_keys: str) -> str:
-    """The page around the data (`_embed_report`'s pieces); counts: the data's `total`, `drawn` and `drawnEdges`."""
+def _page(
+    title: str, blob: Iterator[str], counts: tuple[dict, int, int], table_rows: str, type_keys: str
+) -> Iterator[str]:
+    """The page's pieces around the data (`_embed_report`'s); counts: the data's `total`, `drawn` and `drawnEdges`."""
     style = _asset("report.css") + _type_css(TYPE_COLOURS)
     scripts = [_vendored("graphology.umd.min.js"), _vendored("sigma.min.js"), _asset("report.js")]
     # hashes of the exact text inlined below: the only style and scripts the page may use
@@ -1001,7 +1012,9 @@ def _page(title: str, blob: list[str], counts: tuple[dict, int, int], table_rows
         "script": scripts[2],
     }
     before, after = _around("report.html", "data")
-    return "".join((before.substitute(values), *blob, after.substitute(values)))
+    yield before.substitute(values)
+    yield from blob
+    yield after.substitute(values)
 
 
 # --------------------------------------------------------------- templates
