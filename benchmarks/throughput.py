@@ -42,12 +42,12 @@ PARTS = ("ratio", "workers", "scaled-workers", "memory", "cache", "identity")
 RAW_COMPONENTS = ("tok2vec", "parser", "ner")
 
 # Plain spaCy over the input texts, as a user would write it: the model's
-# default batch size, nothing else. Prints its peak RSS (KiB) last.
+# default batch size (or `--raw-batch-size`), nothing else. Prints its peak RSS (KiB) last.
 RAW_CHILD = """
 import json, sys
 from pathlib import Path
 import spacy
-model, keep, inputs = {model!r}, {keep!r}, {inputs!r}
+model, keep, inputs, batch_size = {model!r}, {keep!r}, {inputs!r}, {batch_size!r}
 texts = []
 for name in inputs:
     path = Path(name)
@@ -59,9 +59,10 @@ nlp = spacy.load(model, exclude=[n for n in spacy.info(model)["components"] if n
 for name in [n for n in nlp.disabled if n in keep]:
     nlp.enable_pipe(name)
 assert tuple(nlp.pipe_names) == tuple(keep), nlp.pipe_names
-tokens = sum(len(doc) for doc in nlp.pipe(texts))
+batch_size = batch_size or nlp.batch_size
+tokens = sum(len(doc) for doc in nlp.pipe(texts, batch_size=batch_size))
 hwm = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
-print(json.dumps({{"tokens": tokens, "texts": len(texts), "batch_size": nlp.batch_size, "vmhwm_kib": hwm}}))
+print(json.dumps({{"tokens": tokens, "texts": len(texts), "batch_size": batch_size, "vmhwm_kib": hwm}}))
 """
 
 # `python -m pipeline run ARGS`, then (last line) its peak RSS in KiB and
@@ -129,8 +130,9 @@ def child(code: str) -> tuple[float, dict, float, float]:
     return seconds, json.loads(done.stdout.strip().splitlines()[-1]), cpu, others
 
 
-def raw_spacy(inputs: list[Path], model: str) -> Run:
-    return Run(*child(RAW_CHILD.format(model=model, keep=RAW_COMPONENTS, inputs=[str(p) for p in inputs])))
+def raw_spacy(inputs: list[Path], model: str, batch_size: int | None = None) -> Run:
+    code = RAW_CHILD.format(model=model, keep=RAW_COMPONENTS, inputs=[str(p) for p in inputs], batch_size=batch_size)
+    return Run(*child(code))
 
 
 def pipeline_run(inputs: list[Path], out: Path, config: Path, *args: str) -> Run:
@@ -253,6 +255,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="the first 30 articles, one round: a smoke run")
     parser.add_argument(
+        "--raw-batch-size",
+        type=int,
+        help="plain spaCy's batch size in the ratio part (default: the model's, 256); the pipeline's is unchanged",
+    )
+    parser.add_argument(
         "--parts", default=",".join(PARTS), help=f"comma-separated parts to run (default all: {','.join(PARTS)})"
     )
     args = parser.parse_args(argv)
@@ -285,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
                     if label == "shipped" and "ratio" not in parts:
                         continue
                     if "ratio" in parts:
-                        raw[label].append(raw_spacy(inputs, model))
+                        raw[label].append(raw_spacy(inputs, model, args.raw_batch_size))
                     w1[label].append(pipeline_run(inputs, tmp / f"w1-{label}-{r}" / "out", no_cache, "--workers", "1"))
                     if label == "corpus" and parts & {"workers", "identity"}:
                         w2.append(pipeline_run(inputs, tmp / f"w2-{r}" / "out", no_cache, "--workers", "2"))
