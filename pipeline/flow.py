@@ -66,7 +66,14 @@ from pipeline.records import (
 )
 from pipeline.stages.clean import BoilerplateRules, clean
 from pipeline.stages.extract import Linking, article_result
-from pipeline.stages.ingest import DuplicateIndex, detect_language, is_french, parse_inputs, shingles
+from pipeline.stages.ingest import (
+    DuplicateIndex,
+    detect_language,
+    is_french,
+    known_article_count,
+    parse_inputs,
+    shingles,
+)
 from pipeline.stages.link import LinkRules, link_corpus
 from pipeline.stages.relations import RelationRules
 from pipeline.store import data
@@ -641,7 +648,9 @@ def _run(
                     continue
             yield CleanArticle(article, found.blocks)
 
-    total = sum(1 for p in find_inputs(inputs, config.input.extensions, skip=not_inputs) if isinstance(p, Path))
+    total = known_article_count(
+        p.name for p in find_inputs(inputs, config.input.extensions, skip=not_inputs) if isinstance(p, Path)
+    )  # None: the bar counts articles without a total
     with tqdm(total=total, unit="article", desc="articles", file=sys.stderr, disable=not progress, leave=False) as bar:
         _article_results(cleaned(), res, config, clock, corpus, bar, version, preparing_ahead)
     clock.seconds["articles"] = time.perf_counter() - started

@@ -20,6 +20,7 @@ from pipeline.stages.ingest import (
     file_suffix,
     find_duplicates,
     is_french,
+    known_article_count,
     normalise_date,
     overlap,
     parse_document,
@@ -85,6 +86,19 @@ def problems_of(items: list[Article | ReadError]) -> list[str]:
 )
 def test_file_suffix(name, expected):
     assert file_suffix(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["a.txt", "b.html.gz", "c.md"], 3),  # one article each
+        (["a.txt", "feed.JSONL.gz"], None),  # a record a line: unknown until read
+        (["table.csv"], None),
+        ([], 0),
+    ],
+)
+def test_the_article_count_is_known_before_reading_only_for_one_article_files(names, expected):
+    assert known_article_count(names) == expected
 
 
 # ----------------------------------------------------------------- decoding

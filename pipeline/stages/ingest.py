@@ -75,6 +75,18 @@ def file_suffix(name: str) -> str:
     return suffixes[-1]
 
 
+def known_article_count(names: Iterable[str]) -> int | None:
+    """How many articles files of these names hold, when that is known
+    before they are read: one each, unless one is JSON Lines or CSV (any
+    number of records), then None."""
+    count = 0
+    for name in names:
+        if file_suffix(name).removesuffix(".gz") in (".jsonl", ".csv"):
+            return None
+        count += 1
+    return count
+
+
 # ------------------------------------------------------------------ decoding
 
 # Control characters (Unicode category Cc) other than \t \n \r, each to a
