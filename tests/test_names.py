@@ -362,6 +362,10 @@ def test_words_that_are_not_names(names_of, text, wanted):
         ("Le Covid a fermé les écoles pendant des mois.", "Covid", "MISC", "Covid-19"),
         ("Les pays d'Afrique centrale se réunissent à Libreville.", "Afrique centrale", "LOC", "Afrique centrale"),
         ("Manchester United a battu Arsenal samedi.", "Manchester United", "ORG", "Manchester United"),
+        # football federations written as one word, in capitals or not; sub-variants of a virus
+        ("La FECAFOOT a suspendu le championnat.", "FECAFOOT", "ORG", "Fécafoot"),
+        ("Le président de la Féguifoot a démissionné.", "Féguifoot", "ORG", "Féguifoot"),
+        ("Le sous-variant BA.2 se propage plus vite que BA.1.", "BA.2", "MISC", "BA.2"),
     ],
 )
 def test_kb_coverage(names_of, text, surface, label, name):
